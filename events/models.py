@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.i18n import pick
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TranslatedMixin:
+    """``obj.t("title", "ja")`` picks a translation, falling back to the object's default language."""
+
+    def fallback_languages(self) -> list[str]:
+        return [getattr(self, "default_language", settings.LANGUAGE_CODE)]
+
+    def t(self, field: str, language: str | None = None) -> str:
+        return pick(getattr(self, field), language, self.fallback_languages())
+
+
+class Organization(TranslatedMixin, models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.JSONField(_("name"), default=dict)
+    contact_email = models.EmailField(blank=True)
+    default_language = models.CharField(max_length=10, default="en")
+    timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.t("name") or self.slug
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        VOLUNTEER = "volunteer", _("Volunteer")
+
+    MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class Venue(TranslatedMixin, models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="venues")
+    name = models.JSONField(_("name"), default=dict)
+    address = models.JSONField(_("address"), default=dict, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accessibility_notes = models.JSONField(_("accessibility notes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="venue_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="venue_longitude_range",
+            ),
+        ]
+
+    def fallback_languages(self) -> list[str]:
+        return [self.organization.default_language] if self.organization_id else []
+
+    def __str__(self) -> str:
+        return self.t("name") or f"Venue {self.pk}"
+
+    @property
+    def map_url(self) -> str:
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}#map=18/{self.latitude}/{self.longitude}"
+
+
+class Category(TranslatedMixin, models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.JSONField(_("name"), default=dict)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.t("name") or self.slug
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Event.Status.PUBLISHED)
+
+    def for_organizer(self, user):
+        """Events of organizations where ``user`` is owner or manager (staff see everything)."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            organization__memberships__user=user, organization__memberships__role__in=Membership.MANAGING_ROLES
+        )
+
+
+class Event(TranslatedMixin, models.Model):
+    class Kind(models.TextChoices):
+        EVENT = "event", _("Event")
+        COURSE = "course", _("Course")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EVENT)
+    slug = models.SlugField(max_length=80, unique=True)
+    default_language = models.CharField(max_length=10, default="en")
+    title = models.JSONField(_("title"), default=dict)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    spoken_languages = models.JSONField(_("spoken languages"), default=list, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    online_url = models.URLField(blank=True)
+    timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
+    capacity = models.PositiveIntegerField(validators=[MinValueValidator(0)], default=0)
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    recurrence_rule = models.CharField(
+        max_length=500, blank=True, help_text=_("The RRULE the sessions were last generated from (for reference).")
+    )
+    # Lower-cased titles and summaries in every language: one indexed column for `q` search.
+    search_text = models.TextField(blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="event_capacity_non_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="event_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="event_registration_window_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self) -> str:
+        return self.t("title") or self.slug
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        parts = [*(self.title or {}).values(), *(self.summary or {}).values(), self.slug]
+        return "\n".join(part.casefold() for part in parts if part)
+
+
+class Session(TranslatedMixin, models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        MOVED = "moved", _("Moved")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        help_text=_("Leave empty to use the event's venue."),
+    )
+    title = models.JSONField(_("title"), default=dict, blank=True, help_text=_("Optional, e.g. 'Lesson 3: the dot'."))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    # Bumped whenever time or place changes, so calendar apps replace the old copy (iCal SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.event} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def fallback_languages(self) -> list[str]:
+        return [self.event.default_language] if self.event_id else []
+
+    @property
+    def effective_venue_id(self) -> int | None:
+        return self.venue_id or self.event.venue_id
+
+    @property
+    def effective_venue(self) -> Venue | None:
+        return self.venue if self.venue_id else self.event.venue
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class Question(TranslatedMixin, models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        CHOICE = "choice", _("Choice")
+        CHECKBOX = "checkbox", _("Checkbox")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=50, help_text=_("Stable identifier used in answers, e.g. 'nationality'."))
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    label = models.JSONField(_("label"), default=dict)
+    required = models.BooleanField(default=False)
+    # [{"value": "jp", "label": {"en": "Japan", "zh-hans": "日本", "ja": "日本"}}, ...]
+    choices = models.JSONField(default=list, blank=True)
+    show_at_checkin = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "key"], name="question_unique_key_per_event")]
+
+    def __str__(self) -> str:
+        return self.t("label") or self.key
+
+    def fallback_languages(self) -> list[str]:
+        return [self.event.default_language] if self.event_id else []
+
+    @property
+    def choice_values(self) -> list[str]:
+        return [choice.get("value") for choice in self.choices or []]
