@@ -81,11 +81,11 @@ class Venue(TranslatedMixin, models.Model):
             ),
         ]
 
-    def fallback_languages(self) -> list[str]:
-        return [self.organization.default_language] if self.organization_id else []
-
     def __str__(self) -> str:
         return self.t("name") or f"Venue {self.pk}"
+
+    def fallback_languages(self) -> list[str]:
+        return [self.organization.default_language] if self.organization_id else []
 
     @property
     def map_url(self) -> str:
@@ -176,15 +176,15 @@ class Event(TranslatedMixin, models.Model):
     def __str__(self) -> str:
         return self.t("title") or self.slug
 
-    @property
-    def is_free(self) -> bool:
-        return self.price == 0
-
     def save(self, *args, **kwargs):
         self.search_text = self.build_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
 
     def build_search_text(self) -> str:
         parts = [*(self.title or {}).values(), *(self.summary or {}).values(), self.slug]

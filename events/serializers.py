@@ -1,0 +1,332 @@
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+from django.conf.locale import LANG_INFO
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from common.i18n import active_language, clean_translations, content_languages
+from common.serializers import TranslatedField, TranslationsField
+from events.models import Category, Event, Organization, Question, Session, Venue
+
+KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class OrganizationBriefSerializer(serializers.ModelSerializer):
+    name = TranslatedField()
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "name"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = TranslatedField()
+    name_i18n = TranslationsField(source="name", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "name_i18n"]
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    name = TranslatedField()
+    address = TranslatedField()
+    accessibility_notes = TranslatedField()
+    name_i18n = TranslationsField(source="name", max_length=200)
+    address_i18n = TranslationsField(source="address", max_length=500, required=False)
+    accessibility_notes_i18n = TranslationsField(source="accessibility_notes", max_length=2000, required=False)
+    organization = serializers.SlugRelatedField(slug_field="slug", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Venue
+        fields = [
+            "id",
+            "organization",
+            "name",
+            "address",
+            "accessibility_notes",
+            "name_i18n",
+            "address_i18n",
+            "accessibility_notes_i18n",
+            "latitude",
+            "longitude",
+            "map_url",
+        ]
+        read_only_fields = ["map_url"]
+
+    def validate_name_i18n(self, value):
+        if not value:
+            raise serializers.ValidationError(_("A name in at least one language is required."))
+        return value
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    label = TranslatedField()
+    label_i18n = TranslationsField(source="label", max_length=300)
+    choices = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = ["key", "kind", "label", "label_i18n", "required", "choices", "show_at_checkin", "position"]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"value": {"type": "string"}, "label": {"type": "string"}},
+            },
+        }
+    )
+    def get_choices(self, question: Question) -> list[dict]:
+        from common.i18n import pick
+
+        language = active_language()
+        fallbacks = [question.event.default_language] if question.event_id else []
+        return [
+            {"value": choice["value"], "label": pick(choice.get("label"), language, fallbacks)}
+            for choice in question.choices or []
+        ]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    title = TranslatedField()
+    title_i18n = TranslationsField(source="title", read_only=True)
+    venue = VenueSerializer(source="effective_venue", read_only=True)
+
+    class Meta:
+        model = Session
+        fields = ["id", "starts_at", "ends_at", "status", "sequence", "title", "title_i18n", "venue"]
+
+
+class EventListSerializer(serializers.ModelSerializer):
+    title = TranslatedField()
+    summary = TranslatedField()
+    title_i18n = TranslationsField(source="title", read_only=True)
+    summary_i18n = TranslationsField(source="summary", read_only=True)
+    organization = OrganizationBriefSerializer(read_only=True)
+    category = CategorySerializer(read_only=True)
+    venue = VenueSerializer(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    session_count = serializers.IntegerField(read_only=True)
+    is_free = serializers.BooleanField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug",
+            "kind",
+            "status",
+            "default_language",
+            "title",
+            "summary",
+            "title_i18n",
+            "summary_i18n",
+            "spoken_languages",
+            "organization",
+            "category",
+            "venue",
+            "online_url",
+            "timezone",
+            "starts_at",
+            "ends_at",
+            "session_count",
+            "capacity",
+            "price",
+            "currency",
+            "is_free",
+            "registration_opens_at",
+            "registration_closes_at",
+            "url",
+        ]
+
+    def get_url(self, event: Event) -> str:
+        path = reverse("api:event-detail", kwargs={"slug": event.slug})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class EventDetailSerializer(EventListSerializer):
+    description = TranslatedField()
+    description_i18n = TranslationsField(source="description", read_only=True)
+    sessions = SessionSerializer(many=True, read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True)
+
+    class Meta(EventListSerializer.Meta):
+        fields = [*EventListSerializer.Meta.fields, "description", "description_i18n", "sessions", "questions"]
+
+
+# --- organizer input ---------------------------------------------------------------------------
+
+
+class QuestionWriteSerializer(serializers.Serializer):
+    key = serializers.SlugField(max_length=50)
+    kind = serializers.ChoiceField(choices=Question.Kind.choices, default=Question.Kind.TEXT)
+    label_i18n = TranslationsField(max_length=300)
+    required = serializers.BooleanField(default=False)
+    choices = serializers.ListField(child=serializers.DictField(), required=False, default=list, max_length=100)
+    show_at_checkin = serializers.BooleanField(default=False)
+
+    def validate_label_i18n(self, value):
+        if not value:
+            raise serializers.ValidationError(_("A label in at least one language is required."))
+        return value
+
+    def validate_choices(self, value):
+        cleaned, seen = [], set()
+        for choice in value:
+            choice_value = choice.get("value")
+            if not isinstance(choice_value, str) or not choice_value.strip():
+                raise serializers.ValidationError(_("Each choice needs a non-empty string 'value'."))
+            if choice_value in seen:
+                raise serializers.ValidationError(_("Choice values must be unique."))
+            seen.add(choice_value)
+            try:
+                label = clean_translations(choice.get("label") or {}, max_length=200)
+            except Exception as exc:  # django ValidationError
+                raise serializers.ValidationError(getattr(exc, "messages", [str(exc)])) from exc
+            cleaned.append({"value": choice_value.strip(), "label": label or {"en": choice_value}})
+        return cleaned
+
+    def validate(self, attrs):
+        if attrs.get("kind") == Question.Kind.CHOICE and not attrs.get("choices"):
+            raise serializers.ValidationError({"choices": [_("A choice question needs at least one choice.")]})
+        return attrs
+
+
+class EventWriteSerializer(serializers.Serializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", queryset=Organization.objects.all())
+    kind = serializers.ChoiceField(choices=Event.Kind.choices, default=Event.Kind.EVENT)
+    slug = serializers.SlugField(max_length=80)
+    default_language = serializers.ChoiceField(choices=content_languages(), default="en")
+    title_i18n = TranslationsField(max_length=200)
+    summary_i18n = TranslationsField(max_length=500, required=False, default=dict)
+    description_i18n = TranslationsField(max_length=20000, required=False, default=dict)
+    spoken_languages = serializers.ListField(
+        child=serializers.CharField(max_length=16), required=False, default=list, max_length=20
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
+    online_url = serializers.URLField(required=False, allow_blank=True, default="")
+    timezone = serializers.CharField(max_length=64, required=False)
+    capacity = serializers.IntegerField(min_value=0, max_value=1_000_000)
+    registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
+    registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    currency = serializers.CharField(max_length=3, required=False)
+    questions = QuestionWriteSerializer(many=True, required=False, max_length=50)
+
+    def validate_spoken_languages(self, value):
+        unknown = [code for code in value if code.lower() not in KNOWN_LANGUAGE_CODES]
+        if unknown:
+            raise serializers.ValidationError(_("Unknown language code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
+        return list(dict.fromkeys(code.lower() for code in value))
+
+    def validate_timezone(self, value):
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(_("Unknown time zone “%(tz)s”, e.g. Asia/Shanghai.") % {"tz": value})
+        return value
+
+    def validate_currency(self, value):
+        value = value.upper()
+        if not CURRENCY_RE.match(value):
+            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code, e.g. CNY."))
+        return value
+
+    def validate(self, attrs):
+        instance = self.instance
+        default_language = attrs.get("default_language", getattr(instance, "default_language", "en"))
+        title = attrs.get("title_i18n", getattr(instance, "title", None)) or {}
+        errors = {}
+        if not title.get(default_language):
+            errors["title_i18n"] = [
+                _("A title in the default language (%(code)s) is required.") % {"code": default_language}
+            ]
+        opens = attrs.get("registration_opens_at", getattr(instance, "registration_opens_at", None))
+        closes = attrs.get("registration_closes_at", getattr(instance, "registration_closes_at", None))
+        if opens and closes and closes <= opens:
+            errors["registration_closes_at"] = [_("Registration must close after it opens.")]
+        keys = [question["key"] for question in attrs.get("questions", [])]
+        if len(keys) != len(set(keys)):
+            errors["questions"] = [_("Question keys must be unique within an event.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def to_service_fields(self) -> dict:
+        """Map validated input onto the model field names the services take."""
+        data = dict(self.validated_data)
+        data.pop("organization", None)
+        data.pop("questions", None)
+        for name in ("title", "summary", "description"):
+            if f"{name}_i18n" in data:
+                data[name] = data.pop(f"{name}_i18n")
+        return data
+
+
+class OrganizerEventSerializer(EventDetailSerializer):
+    class Meta(EventDetailSerializer.Meta):
+        fields = [*EventDetailSerializer.Meta.fields, "recurrence_rule", "published_at", "cancelled_at"]
+
+
+class SessionWriteSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
+    title_i18n = TranslationsField(max_length=200, required=False)
+    allow_overlap = serializers.BooleanField(default=False, write_only=True)
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if starts and ends and ends <= starts:
+            raise serializers.ValidationError({"ends_at": [_("The end must be after the start.")]})
+        return attrs
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "example": "2026-12-01T19:00"})
+class WallClockDateTimeField(serializers.Field):
+    """A local time as written (``2026-12-01T19:00``), kept naive: the event's zone applies later."""
+
+    default_error_messages = {"invalid": _("Use an ISO 8601 date and time, e.g. 2026-12-01T19:00.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            value = parse_datetime(data.strip())
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class SessionsGenerateSerializer(serializers.Serializer):
+    rule = serializers.CharField(
+        max_length=500, help_text="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=8 (COUNT or UNTIL required)."
+    )
+    first_start = WallClockDateTimeField(
+        help_text="Wall-clock start of the first session in the event's time zone, e.g. 2026-12-01T19:00."
+    )
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
+    replace_future = serializers.BooleanField(default=False)
+    allow_overlap = serializers.BooleanField(default=False)

@@ -1,0 +1,414 @@
+"""Write use cases for organizations, events and sessions.
+
+Every function is one transaction. Functions that change an event or its sessions lock the
+event row first (the same lock registration takes), so a schedule change and a registration
+never interleave. See docs/locking.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dateutil import rrule
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.exceptions import Forbidden, InvalidInput, InvalidTransition, SessionOverlap
+from events.models import Event, Membership, Organization, Question, Session, Venue
+
+MAX_GENERATED_SESSIONS = 366
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+def user_can_manage(*, user, organization_id: int) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(
+        user=user, organization_id=organization_id, role__in=Membership.MANAGING_ROLES
+    ).exists()
+
+
+def ensure_can_manage(*, user, organization_id: int) -> None:
+    if not user_can_manage(user=user, organization_id=organization_id):
+        raise Forbidden(_("You are not a manager of this organization."))
+
+
+# --- overlap -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    venue_id: int | None
+
+
+def session_overlaps(*, slots: Iterable[Slot], exclude_ids: Iterable[int] = ()) -> list[Session]:
+    """Scheduled sessions held in the same venue at a time that overlaps one of ``slots``.
+
+    A session's venue is its own override or else its event's venue. Cancelled sessions
+    free the room. One query, whatever the number of slots.
+    """
+    slots = [slot for slot in slots if slot.venue_id]
+    if not slots:
+        return []
+    venue_ids = {slot.venue_id for slot in slots}
+    window_start = min(slot.starts_at for slot in slots)
+    window_end = max(slot.ends_at for slot in slots)
+    candidates = (
+        Session.objects.exclude(status=Session.Status.CANCELLED)
+        .exclude(event__status=Event.Status.CANCELLED)
+        .exclude(pk__in=list(exclude_ids))
+        .filter(starts_at__lt=window_end, ends_at__gt=window_start)
+        .filter(Q(venue_id__in=venue_ids) | Q(venue__isnull=True, event__venue_id__in=venue_ids))
+        .select_related("event", "venue", "event__venue")
+    )
+    clashes = []
+    for session in candidates:
+        for slot in slots:
+            if (
+                session.effective_venue_id == slot.venue_id
+                and session.starts_at < slot.ends_at
+                and session.ends_at > slot.starts_at
+            ):
+                clashes.append(session)
+                break
+    return clashes
+
+
+def _raise_on_overlap(*, slots: list[Slot], exclude_ids: Iterable[int] = (), allow_overlap: bool) -> list[Session]:
+    clashes = session_overlaps(slots=slots, exclude_ids=exclude_ids)
+    if clashes and not allow_overlap:
+        raise SessionOverlap(
+            _("This overlaps %(n)d session(s) in the same venue. Send allow_overlap=true to schedule it anyway.")
+            % {"n": len(clashes)},
+            conflicts=[
+                {
+                    "session": clash.pk,
+                    "event": clash.event.slug,
+                    "starts_at": clash.starts_at.isoformat(),
+                    "ends_at": clash.ends_at.isoformat(),
+                }
+                for clash in clashes
+            ],
+        )
+    return clashes
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+EVENT_FIELDS = {
+    "kind",
+    "slug",
+    "default_language",
+    "title",
+    "summary",
+    "description",
+    "spoken_languages",
+    "category",
+    "venue",
+    "online_url",
+    "timezone",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "price",
+    "currency",
+}
+
+
+def _check_event_rules(event: Event) -> None:
+    errors: dict[str, list[str]] = {}
+    if not (event.title or {}).get(event.default_language):
+        errors["title"] = [
+            _("A title in the default language (%(code)s) is required.") % {"code": event.default_language}
+        ]
+    if (
+        event.registration_opens_at
+        and event.registration_closes_at
+        and event.registration_closes_at <= event.registration_opens_at
+    ):
+        errors["registration_closes_at"] = [_("Registration must close after it opens.")]
+    if event.venue_id and event.venue.organization_id != event.organization_id:
+        errors["venue"] = [_("This venue belongs to another organization.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+@transaction.atomic
+def event_create(*, user, organization: Organization, **fields) -> Event:
+    ensure_can_manage(user=user, organization_id=organization.pk)
+    unknown = set(fields) - EVENT_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown event fields: {sorted(unknown)}")
+    event = Event(organization=organization, status=Event.Status.DRAFT, **fields)
+    _check_event_rules(event)
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_update(*, user, event: Event, **fields) -> Event:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    unknown = set(fields) - EVENT_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown event fields: {sorted(unknown)}")
+    if event.status == Event.Status.CANCELLED:
+        raise InvalidTransition(_("A cancelled event cannot be changed."))
+    for name, value in fields.items():
+        setattr(event, name, value)
+    _check_event_rules(event)
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_publish(*, user, event: Event) -> Event:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    if event.status == Event.Status.PUBLISHED:
+        return event
+    if event.status == Event.Status.CANCELLED:
+        raise InvalidTransition(_("A cancelled event cannot be published again."))
+    if not event.sessions.exclude(status=Session.Status.CANCELLED).exists():
+        raise InvalidTransition(_("Add at least one session before publishing."))
+    _check_event_rules(event)
+    event.status = Event.Status.PUBLISHED
+    event.published_at = timezone.now()
+    event.save(update_fields=["status", "published_at", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, user, event: Event) -> Event:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    if event.status == Event.Status.CANCELLED:
+        return event
+    event.status = Event.Status.CANCELLED
+    event.cancelled_at = timezone.now()
+    event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def event_set_questions(*, user, event: Event, questions: list[dict]) -> list[Question]:
+    """Replace the event's registration questions. Answers are keyed by ``key``, so keep keys stable."""
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    keep_keys = [question["key"] for question in questions]
+    event.questions.exclude(key__in=keep_keys).delete()
+    saved = []
+    for position, data in enumerate(questions):
+        question, _created = Question.objects.update_or_create(
+            event=event,
+            key=data["key"],
+            defaults={
+                "kind": data.get("kind", Question.Kind.TEXT),
+                "label": data.get("label_i18n") or data.get("label") or {},
+                "required": data.get("required", False),
+                "choices": data.get("choices", []),
+                "show_at_checkin": data.get("show_at_checkin", False),
+                "position": position,
+            },
+        )
+        saved.append(question)
+    return saved
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def _check_session_times(*, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise InvalidInput(fields={"starts_at": [_("Give times with a UTC offset.")]})
+    if ends_at <= starts_at:
+        raise InvalidInput(fields={"ends_at": [_("The end must be after the start.")]})
+
+
+def _check_session_venue(*, event: Event, venue: Venue | None) -> None:
+    if venue is not None and venue.organization_id != event.organization_id:
+        raise InvalidInput(fields={"venue": [_("This venue belongs to another organization.")]})
+
+
+@transaction.atomic
+def session_create(
+    *,
+    user,
+    event: Event,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    venue: Venue | None = None,
+    title: dict | None = None,
+    allow_overlap: bool = False,
+) -> Session:
+    event = Event.objects.select_for_update().select_related("venue").get(pk=event.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    if event.status == Event.Status.CANCELLED:
+        raise InvalidTransition(_("A cancelled event cannot get new sessions."))
+    _check_session_times(starts_at=starts_at, ends_at=ends_at)
+    _check_session_venue(event=event, venue=venue)
+    venue_id = venue.pk if venue else event.venue_id
+    _raise_on_overlap(slots=[Slot(starts_at, ends_at, venue_id)], allow_overlap=allow_overlap)
+    return Session.objects.create(event=event, starts_at=starts_at, ends_at=ends_at, venue=venue, title=title or {})
+
+
+@transaction.atomic
+def session_update(
+    *,
+    user,
+    session: Session,
+    allow_overlap: bool = False,
+    **fields,
+) -> Session:
+    """Move a session (time or venue) or retitle it. A move bumps ``sequence`` for calendars."""
+    event = Event.objects.select_for_update().select_related("venue").get(pk=session.event_id)
+    session = Session.objects.select_related("venue").get(pk=session.pk)
+    session.event = event
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    if session.is_cancelled:
+        raise InvalidTransition(_("A cancelled session cannot be changed."))
+    unknown = set(fields) - {"starts_at", "ends_at", "venue", "title"}
+    if unknown:
+        raise TypeError(f"Unknown session fields: {sorted(unknown)}")
+    before = (session.starts_at, session.ends_at, session.effective_venue_id)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    _check_session_times(starts_at=session.starts_at, ends_at=session.ends_at)
+    _check_session_venue(event=event, venue=session.venue)
+    after = (session.starts_at, session.ends_at, session.effective_venue_id)
+    if after != before:
+        _raise_on_overlap(
+            slots=[Slot(session.starts_at, session.ends_at, session.effective_venue_id)],
+            exclude_ids=[session.pk],
+            allow_overlap=allow_overlap,
+        )
+        session.sequence += 1
+        session.status = Session.Status.MOVED
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, user, session: Session) -> Session:
+    event = Event.objects.select_for_update().get(pk=session.event_id)
+    session = Session.objects.get(pk=session.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    if session.is_cancelled:
+        return session
+    session.status = Session.Status.CANCELLED
+    session.sequence += 1
+    session.save(update_fields=["status", "sequence", "updated_at"])
+    return session
+
+
+def parse_recurrence(*, rule: str, first_start: dt.datetime) -> list[dt.datetime]:
+    """Occurrences (naive wall-clock) of an RFC 5545 RRULE starting at naive ``first_start``.
+
+    The rule must be bounded (COUNT or UNTIL) and give at most MAX_GENERATED_SESSIONS dates.
+    """
+    text = (rule or "").strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text:
+        raise InvalidInput(fields={"rule": [_("A recurrence rule is required, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=8.")]})
+    upper = text.upper()
+    if "COUNT=" not in upper and "UNTIL=" not in upper:
+        raise InvalidInput(fields={"rule": [_("The rule needs COUNT or UNTIL, so the course ends.")]})
+    if "DTSTART" in upper:
+        raise InvalidInput(fields={"rule": [_("Give the first start separately, not as DTSTART in the rule.")]})
+    try:
+        recurrence = rrule.rrulestr(text, dtstart=first_start, forceset=False)
+        occurrences = []
+        for occurrence in recurrence:
+            occurrences.append(occurrence)
+            if len(occurrences) > MAX_GENERATED_SESSIONS:
+                break
+    except (ValueError, TypeError, OverflowError, KeyError, AttributeError) as exc:
+        raise InvalidInput(fields={"rule": [_("Not a valid recurrence rule: %(error)s") % {"error": exc}]}) from exc
+    if len(occurrences) > MAX_GENERATED_SESSIONS:
+        raise InvalidInput(
+            fields={"rule": [_("The rule gives more than %(max)d sessions.") % {"max": MAX_GENERATED_SESSIONS}]}
+        )
+    if not occurrences:
+        raise InvalidInput(fields={"rule": [_("The rule gives no dates.")]})
+    return occurrences
+
+
+def localize(naive: dt.datetime, tz_name: str) -> dt.datetime:
+    """Attach a zone to a wall-clock time. A time skipped by a DST jump moves forward by the gap."""
+    zone = zoneinfo.ZoneInfo(tz_name)
+    aware = naive.replace(tzinfo=zone)
+    # Round-trip through UTC: a non-existent local time (spring forward) normalises to a real one.
+    return aware.astimezone(dt.UTC).astimezone(zone)
+
+
+@transaction.atomic
+def sessions_generate(
+    *,
+    user,
+    event: Event,
+    rule: str,
+    first_start: dt.datetime,
+    duration: dt.timedelta,
+    venue: Venue | None = None,
+    replace_future: bool = False,
+    allow_overlap: bool = False,
+) -> list[Session]:
+    """Create one session per occurrence of ``rule``, at the same wall-clock time in the event's zone.
+
+    ``first_start`` is a naive local time (e.g. Tuesday 19:00 in Europe/Berlin): each session
+    keeps 19:00 local across DST changes. With ``replace_future``, sessions that have not
+    started yet are cancelled first (sessions in the past are history and stay).
+    """
+    event = Event.objects.select_for_update().select_related("venue").get(pk=event.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    if event.status == Event.Status.CANCELLED:
+        raise InvalidTransition(_("A cancelled event cannot get new sessions."))
+    if duration <= dt.timedelta(0):
+        raise InvalidInput(fields={"duration_minutes": [_("The duration must be positive.")]})
+    if duration > dt.timedelta(days=1):
+        raise InvalidInput(fields={"duration_minutes": [_("A session lasts at most 24 hours.")]})
+    _check_session_venue(event=event, venue=venue)
+    if timezone.is_aware(first_start):
+        first_start = timezone.make_naive(first_start, zoneinfo.ZoneInfo(event.timezone))
+    occurrences = parse_recurrence(rule=rule, first_start=first_start)
+
+    replaced_ids: list[int] = []
+    if replace_future:
+        replaced = event.sessions.filter(starts_at__gt=timezone.now())
+        replaced_ids = list(replaced.values_list("pk", flat=True))
+    venue_id = venue.pk if venue else event.venue_id
+    sessions = [
+        Session(
+            event=event,
+            starts_at=localize(occurrence, event.timezone),
+            ends_at=localize(occurrence + duration, event.timezone),
+            venue=venue,
+        )
+        for occurrence in occurrences
+    ]
+    _raise_on_overlap(
+        slots=[Slot(s.starts_at, s.ends_at, venue_id) for s in sessions],
+        exclude_ids=replaced_ids,
+        allow_overlap=allow_overlap,
+    )
+    if replaced_ids:
+        # Cancel rather than delete: calendars that hold the old dates get a cancellation.
+        Session.objects.filter(pk__in=replaced_ids).update(
+            status=Session.Status.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now()
+        )
+    created = Session.objects.bulk_create(sessions)
+    event.recurrence_rule = rule.strip()[:500]
+    event.save(update_fields=["recurrence_rule", "updated_at"])
+    return created

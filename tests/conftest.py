@@ -1,0 +1,29 @@
+import pytest
+from rest_framework.test import APIClient
+
+from events.models import Membership
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def manager(organization):
+    user = UserFactory()
+    MembershipFactory(user=user, organization=organization, role=Membership.Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def manager_client(manager):
+    client = APIClient()
+    client.force_authenticate(manager)
+    return client

@@ -1,0 +1,97 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from events.models import Category, Event, Membership, Organization, Question, Session, Venue
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("pw-for-tests-1")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.LazyAttribute(lambda o: {"en": f"Org {o.slug}", "zh-hans": f"机构 {o.slug}"})
+    contact_email = "hello@example.org"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Membership.Role.MANAGER
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: {"en": f"Room {n}", "zh-hans": f"{n}号室", "ja": f"{n}号室"})
+    address = {"en": "1 Community Road", "zh-hans": "社区路1号"}
+    latitude = Decimal("39.915000")
+    longitude = Decimal("116.404000")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"cat-{n}")
+    name = factory.LazyAttribute(lambda o: {"en": o.slug.title()})
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = Event.Kind.EVENT
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    default_language = "en"
+    title = factory.Sequence(lambda n: {"en": f"Event {n}", "zh-hans": f"活动 {n}", "ja": f"イベント {n}"})
+    summary = {"en": "A summary", "zh-hans": "简介"}
+    spoken_languages = ["en", "zh-hans"]
+    venue = factory.SubFactory(VenueFactory, organization=factory.SelfAttribute("..organization"))
+    capacity = 50
+    status = Event.Status.PUBLISHED
+
+    @factory.post_generation
+    def with_session(obj, create, extracted, **kwargs):
+        """One session a week from now unless ``with_session=False``."""
+        if create and extracted is not False:
+            SessionFactory(event=obj)
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    event = factory.SubFactory(EventFactory, with_session=False)
+    starts_at = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + dt.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    event = factory.SubFactory(EventFactory)
+    key = factory.Sequence(lambda n: f"q{n}")
+    kind = Question.Kind.TEXT
+    label = {"en": "Question", "zh-hans": "问题", "ja": "質問"}
