@@ -1,12 +1,33 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from events.models import Category, Event, Organization, Venue
 from events.serializers import KNOWN_LANGUAGE_CODES
+
+
+class StrictBooleanField(forms.Field):
+    """true/false/1/0/yes/no; anything else is an error (the stock filter silently ignores it)."""
+
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(_("Use true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class EventFilter(django_filters.FilterSet):
@@ -25,9 +46,9 @@ class EventFilter(django_filters.FilterSet):
         field_name="starts_at", lookup_expr="gte", help_text="ISO date-time, e.g. 2026-12-01T00:00:00+08:00."
     )
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    free = django_filters.BooleanFilter(method="filter_free")
+    free = StrictBooleanFilter(method="filter_free")
     q = django_filters.CharFilter(method="filter_q", max_length=100, help_text="Search the title in every language.")
-    past = django_filters.BooleanFilter(
+    past = StrictBooleanFilter(
         method="filter_past", help_text="Include events that are over (default: only upcoming and running)."
     )
     ordering = django_filters.OrderingFilter(

@@ -8,6 +8,7 @@ never interleave. See docs/locking.md.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -327,6 +328,8 @@ def parse_recurrence(*, rule: str, first_start: dt.datetime) -> list[dt.datetime
         raise InvalidInput(fields={"rule": [_("The rule needs COUNT or UNTIL, so the course ends.")]})
     if "DTSTART" in upper:
         raise InvalidInput(fields={"rule": [_("Give the first start separately, not as DTSTART in the rule.")]})
+    # "Until 1 February" means the sessions on 1 February too: a date-only UNTIL covers its whole day.
+    text = re.sub(r"(?i)UNTIL=(\d{8})(?=;|$)", r"UNTIL=\1T235959", text)
     try:
         recurrence = rrule.rrulestr(text, dtstart=first_start, forceset=False)
         occurrences = []

@@ -59,6 +59,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class EventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Event
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     kind = Event.Kind.EVENT

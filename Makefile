@@ -1,0 +1,53 @@
+# Huiguan — the two commands a newcomer needs:
+#   make run    set up .venv, migrate SQLite, load demo data, serve http://127.0.0.1:8000
+#   make test   set up .venv with test tools, lint, run the test suite
+# With DATABASE_URL / CELERY_BROKER_URL set, the same commands use PostgreSQL / a real broker.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format migrate demo install install-dev install-browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(BIN)/python manage.py demo_data
+
+run: demo
+	@echo "Huiguan on http://$(HOST):$(PORT)/  ·  admin: http://$(HOST):$(PORT)/admin/  ·  API docs: http://$(HOST):$(PORT)/api/docs/"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=backend.settings_test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache
