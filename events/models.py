@@ -16,6 +16,13 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
+
+
+def default_payment_methods() -> list[str]:
+    return ["card", "alipay", "wechat_pay"]
+
+
 class TranslatedMixin:
     """``obj.t("title", "ja")`` picks a translation, falling back to the object's default language."""
 
@@ -147,6 +154,23 @@ class Event(TranslatedMixin, models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    max_guests = models.PositiveSmallIntegerField(
+        default=0, help_text=_("How many guests one registration may bring (each takes a seat and gets a ticket).")
+    )
+    payment_methods = models.JSONField(
+        default=default_payment_methods,
+        blank=True,
+        help_text=_("Stripe Checkout methods offered: card, alipay, wechat_pay."),
+    )
+    allow_pay_at_door = models.BooleanField(
+        default=False, help_text=_("Attendees may choose to pay in cash at the door; volunteers collect it.")
+    )
+    payment_hold_minutes = models.PositiveIntegerField(
+        default=30, help_text=_("How long an unpaid registration holds its seat.")
+    )
+    checkin_opens_minutes = models.PositiveIntegerField(
+        default=60, help_text=_("Check-in opens this many minutes before a session starts.")
+    )
     recurrence_rule = models.CharField(
         max_length=500, blank=True, help_text=_("The RRULE the sessions were last generated from (for reference).")
     )
@@ -164,6 +188,7 @@ class Event(TranslatedMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=0), name="event_capacity_non_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="event_price_non_negative"),
+            models.CheckConstraint(condition=Q(max_guests__lte=20), name="event_max_guests_bounded"),
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)
                 | Q(registration_closes_at__isnull=True)

@@ -96,3 +96,26 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"q{n}")
     kind = Question.Kind.TEXT
     label = {"en": "Question", "zh-hans": "问题", "ja": "質問"}
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registrations.Registration"
+        skip_postgeneration_save = True
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Attendee {n}")
+    email = factory.Sequence(lambda n: f"attendee{n}@example.org")
+    language = "en"
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def tickets(obj, create, extracted, **kwargs):
+        """One ticket per seat, as the registration service makes them."""
+        if create and extracted is not False:
+            from registrations.models import Ticket
+
+            for position in range(obj.party_size):
+                name = obj.name if position == 0 else f"{obj.name} +{position}"
+                Ticket.objects.get_or_create(registration=obj, position=position, defaults={"name": name})
