@@ -9,4 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 app = Celery("huiguan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Periodic work is added to app.conf.beat_schedule by the apps that need it (see notifications).
+
+
+app.conf.beat_schedule = {
+    "expire-payment-holds": {"task": "registrations.tasks.expire_payment_holds", "schedule": 60.0},
+}

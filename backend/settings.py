@@ -186,6 +186,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Huiguan <noreply@huiguan.local>")
 
+# --- Payments (Stripe) ------------------------------------------------------------------------
+# Without STRIPE_SECRET_KEY the app runs; paid events then say online payment is unavailable.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # only to point the client at a local stub
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
 # --- Security (production values come from the environment) ---------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -202,6 +210,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Ticket codes ---------------------------------------------------------------------------
+# Ed25519 key that signs the QR codes on tickets (registrations/tickets.py): a PEM private key
+# (literal "\n" escapes are fine in .env files) or a base64url raw 32-byte seed, e.g.
+#   python -c "import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"
+# Unset → a key generated on first use into TICKET_SIGNING_KEY_FILE (0600, under the git-ignored
+# var/ directory); several hosts must then share that file. Rotating the key voids every issued QR code.
+TICKET_SIGNING_KEY = env.str("TICKET_SIGNING_KEY", default="", multiline=True)
+TICKET_SIGNING_KEY_FILE = Path(
+    env.str("TICKET_SIGNING_KEY_FILE", default=str(VAR_DIR / "keys" / "ticket-signing-ed25519.pem"))
+)
 
 if env.bool("HUIGUAN_TESTING", default=False):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

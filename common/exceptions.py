@@ -117,3 +117,26 @@ def exception_handler(exc, context):
         message=str(detail) if not isinstance(detail, (dict, list)) else str(_("Request failed.")),
         headers={k: v for k, v in response.items() if k in ("Retry-After", "WWW-Authenticate", "Allow")},
     )
+
+
+class RegistrationClosed(Conflict):
+    code = "registration_closed"
+    default_message = _("Registration for this event is closed.")
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+    default_message = _(
+        "This email address is already registered for this event. We have sent the link to your registration again."
+    )
+
+
+class PaymentUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "payment_unavailable"
+    default_message = _("Online payment is not available at the moment, so this paid event cannot be booked online.")
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    default_message = _("This Idempotency-Key was already used for a different request.")

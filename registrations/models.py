@@ -132,6 +132,9 @@ class IdempotencyKey(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key")]
 
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
 
 class Payment(models.Model):
     class Provider(models.TextChoices):

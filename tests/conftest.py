@@ -38,3 +38,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def stripe_stub(settings):
+    from tests.stripe_stub import StripeStub
+
+    with StripeStub() as stub:
+        settings.STRIPE_SECRET_KEY = "sk_test_huiguan"
+        settings.STRIPE_WEBHOOK_SECRET = "whsec_test_huiguan"
+        settings.STRIPE_API_BASE = stub.url
+        settings.STRIPE_MAX_NETWORK_RETRIES = 0
+        yield stub

@@ -6,8 +6,17 @@ from common.i18n import clean_translations, normalize_language, pick
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("ja", "ja"), ("ja-JP", "ja"), ("zh-CN", "zh-hans"), ("zh_Hans", "zh-hans"), ("zh", "zh-hans"),
-     ("EN-gb", "en"), ("ko", None), ("", None), (None, None)],
+    [
+        ("ja", "ja"),
+        ("ja-JP", "ja"),
+        ("zh-CN", "zh-hans"),
+        ("zh_Hans", "zh-hans"),
+        ("zh", "zh-hans"),
+        ("EN-gb", "en"),
+        ("ko", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_normalize_language(tag, expected):
     assert normalize_language(tag) == expected

@@ -46,7 +46,15 @@ def test_settings_refuse_to_start_without_secret_key_in_production():
 
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "0", "HUIGUAN_VAR_DIR": str(ROOT / "var" / "test")}
     result = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='backend.settings'; django.setup()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='backend.settings'; django.setup()",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr

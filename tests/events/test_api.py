@@ -51,8 +51,12 @@ def test_running_course_is_listed_until_its_last_session(api_client, organizatio
 
 
 def test_language_is_picked_by_query_then_accept_language_with_fallback(api_client, organization):
-    EventFactory(organization=organization, default_language="zh-hans",
-                 title={"en": "Lantern evening", "zh-hans": "中秋灯会"}, summary={"zh-hans": "赏月"})
+    EventFactory(
+        organization=organization,
+        default_language="zh-hans",
+        title={"en": "Lantern evening", "zh-hans": "中秋灯会"},
+        summary={"zh-hans": "赏月"},
+    )
     item = api_client.get(LIST, HTTP_ACCEPT_LANGUAGE="ja-JP,ja;q=0.9").json()["results"][0]
     assert item["title"] == "中秋灯会"  # no Japanese: the event's default language
     assert item["title_i18n"] == {"en": "Lantern evening", "zh-hans": "中秋灯会"}
@@ -66,10 +70,20 @@ def test_language_is_picked_by_query_then_accept_language_with_fallback(api_clie
 def test_filters(api_client, organization):
     tea_cat = CategoryFactory(slug="culture")
     venue = VenueFactory(organization=organization)
-    tea = EventFactory(organization=organization, title={"en": "Tea ceremony", "ja": "茶道"}, category=tea_cat,
-                       spoken_languages=["ja", "en"], price=Decimal("80"), venue=venue)
-    course = EventFactory(organization=organization, kind=Event.Kind.COURSE, title={"en": "Calligraphy", "zh-hans": "书法"},
-                          spoken_languages=["zh-hans"])
+    tea = EventFactory(
+        organization=organization,
+        title={"en": "Tea ceremony", "ja": "茶道"},
+        category=tea_cat,
+        spoken_languages=["ja", "en"],
+        price=Decimal("80"),
+        venue=venue,
+    )
+    course = EventFactory(
+        organization=organization,
+        kind=Event.Kind.COURSE,
+        title={"en": "Calligraphy", "zh-hans": "书法"},
+        spoken_languages=["zh-hans"],
+    )
     far = EventFactory(organization=organization, with_session=False, title={"en": "Lanterns"})
     SessionFactory(event=far, starts_at=timezone.now() + dt.timedelta(days=60))
     other_org = EventFactory()
@@ -123,8 +137,13 @@ def test_list_query_count_is_flat(api_client, db, django_assert_num_queries, cou
 def test_detail_and_sessions(api_client, organization):
     event = EventFactory(organization=organization, kind=Event.Kind.COURSE)
     SessionFactory(event=event, starts_at=timezone.now() + dt.timedelta(days=14))
-    QuestionFactory(event=event, key="nationality", kind="choice", required=True,
-                    choices=[{"value": "jp", "label": {"en": "Japan", "ja": "日本"}}])
+    QuestionFactory(
+        event=event,
+        key="nationality",
+        kind="choice",
+        required=True,
+        choices=[{"value": "jp", "label": {"en": "Japan", "ja": "日本"}}],
+    )
     with CaptureQueriesContext(connection) as queries:
         body = api_client.get(f"{LIST}{event.slug}/", {"lang": "ja"}).json()
     assert len(queries) <= 5
@@ -166,8 +185,13 @@ def event_payload(organization, **overrides):
         "capacity": 12,
         "price": "0",
         "questions": [
-            {"key": "level", "kind": "choice", "label_i18n": {"en": "Level"}, "required": True,
-             "choices": [{"value": "new", "label": {"en": "Beginner", "zh-hans": "初学"}}]},
+            {
+                "key": "level",
+                "kind": "choice",
+                "label_i18n": {"en": "Level"},
+                "required": True,
+                "choices": [{"value": "new", "label": {"en": "Beginner", "zh-hans": "初学"}}],
+            },
         ],
     }
     payload.update(overrides)
@@ -215,8 +239,10 @@ def test_organizer_creates_generates_publishes_and_cancels(manager_client, organ
         ({"title_i18n": {"xx": "?", "zh-hans": "好"}}, "title_i18n"),
         ({"spoken_languages": ["en", "elvish"]}, "spoken_languages"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
-        ({"registration_opens_at": "2027-01-02T00:00:00Z", "registration_closes_at": "2027-01-01T00:00:00Z"},
-         "registration_closes_at"),
+        (
+            {"registration_opens_at": "2027-01-02T00:00:00Z", "registration_closes_at": "2027-01-01T00:00:00Z"},
+            "registration_closes_at",
+        ),
         ({"currency": "yuan"}, "currency"),
         ({"price": "-5"}, "price"),
         ({"kind": "party"}, "kind"),
@@ -266,8 +292,11 @@ def test_session_move_and_cancel(manager_client, organization):
     session = event.sessions.get()
     url = f"/api/v1/organizer/sessions/{session.pk}/"
     new_start = session.starts_at + dt.timedelta(days=1)
-    response = manager_client.patch(url, {"starts_at": new_start.isoformat(),
-                                          "ends_at": (new_start + dt.timedelta(hours=1)).isoformat()}, format="json")
+    response = manager_client.patch(
+        url,
+        {"starts_at": new_start.isoformat(), "ends_at": (new_start + dt.timedelta(hours=1)).isoformat()},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["sequence"] == 1 and response.json()["status"] == "moved"
     response = manager_client.patch(url, {"ends_at": session.starts_at.isoformat()}, format="json")
@@ -319,8 +348,12 @@ def test_token_authentication(api_client, manager, organization):
 def test_organizer_venues(manager_client, organization):
     response = manager_client.post(
         "/api/v1/organizer/venues/",
-        {"organization": organization.slug, "name_i18n": {"en": "Tea room", "zh-hans": "茶室"}, "latitude": "39.9",
-         "longitude": "116.4"},
+        {
+            "organization": organization.slug,
+            "name_i18n": {"en": "Tea room", "zh-hans": "茶室"},
+            "latitude": "39.9",
+            "longitude": "116.4",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()

@@ -58,13 +58,24 @@ def test_sessions_until_date_in_shanghai(manager, draft):
 
 @pytest.mark.parametrize(
     "rule",
-    ["", "FREQ=WEEKLY;BYDAY=TU", "FREQ=SOMETIMES;COUNT=3", "FREQ=WEEKLY;BYDAY=XX;COUNT=2", "FREQ=DAILY;COUNT=5000",
-     "DTSTART:20270101T000000\nRRULE:FREQ=DAILY;COUNT=2", "garbage"],
+    [
+        "",
+        "FREQ=WEEKLY;BYDAY=TU",
+        "FREQ=SOMETIMES;COUNT=3",
+        "FREQ=WEEKLY;BYDAY=XX;COUNT=2",
+        "FREQ=DAILY;COUNT=5000",
+        "DTSTART:20270101T000000\nRRULE:FREQ=DAILY;COUNT=2",
+        "garbage",
+    ],
 )
 def test_malformed_or_unbounded_rules_are_invalid_input(manager, draft, rule):
     with pytest.raises(InvalidInput) as excinfo:
         services.sessions_generate(
-            user=manager, event=draft, rule=rule, first_start=dt.datetime(2027, 1, 5, 19), duration=dt.timedelta(hours=1)
+            user=manager,
+            event=draft,
+            rule=rule,
+            first_start=dt.datetime(2027, 1, 5, 19),
+            duration=dt.timedelta(hours=1),
         )
     assert "rule" in excinfo.value.fields
     assert not Session.objects.filter(event=draft).exists()
@@ -86,7 +97,10 @@ def test_overlap_in_same_venue_is_refused_unless_allowed(manager, organization):
         user=manager, event=second, starts_at=start + dt.timedelta(hours=2), ends_at=start + dt.timedelta(hours=3)
     )
     services.session_create(
-        user=manager, event=second, starts_at=start, ends_at=start + dt.timedelta(hours=1),
+        user=manager,
+        event=second,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
         venue=VenueFactory(organization=organization),
     )
     services.session_create(
@@ -109,10 +123,17 @@ def test_moving_a_session_bumps_sequence_and_checks_overlap(manager, organizatio
     event = EventFactory(organization=organization, venue=venue)
     blocker = EventFactory(organization=organization, venue=venue, with_session=False)
     session = event.sessions.get()
-    blocked = SessionFactory(event=blocker, starts_at=session.starts_at + dt.timedelta(days=1),
-                             ends_at=session.ends_at + dt.timedelta(days=1))
-    moved = services.session_update(user=manager, session=session, starts_at=session.starts_at + dt.timedelta(hours=1),
-                                    ends_at=session.ends_at + dt.timedelta(hours=1))
+    blocked = SessionFactory(
+        event=blocker,
+        starts_at=session.starts_at + dt.timedelta(days=1),
+        ends_at=session.ends_at + dt.timedelta(days=1),
+    )
+    moved = services.session_update(
+        user=manager,
+        session=session,
+        starts_at=session.starts_at + dt.timedelta(hours=1),
+        ends_at=session.ends_at + dt.timedelta(hours=1),
+    )
     assert (moved.sequence, moved.status) == (1, Session.Status.MOVED)
     with pytest.raises(SessionOverlap):
         services.session_update(user=manager, session=moved, starts_at=blocked.starts_at, ends_at=blocked.ends_at)
@@ -159,8 +180,7 @@ def test_event_rules(manager, organization):
     assert "title" in excinfo.value.fields
     foreign_venue = VenueFactory()
     with pytest.raises(InvalidInput) as excinfo:
-        services.event_create(user=manager, organization=organization, slug="b", title={"en": "B"},
-                              venue=foreign_venue)
+        services.event_create(user=manager, organization=organization, slug="b", title={"en": "B"}, venue=foreign_venue)
     assert "venue" in excinfo.value.fields
 
 

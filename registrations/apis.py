@@ -1,0 +1,321 @@
+"""HTTP layer for registration, tickets, calendars and Stripe webhooks."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.exceptions import InvalidInput, NotFound
+from common.i18n import active_language
+from common.idempotency import idempotent
+from events import selectors as event_selectors
+from events.filters import EventFilter
+from events.models import Event
+from registrations import calendars, selectors, services, tickets
+from registrations.filters import RegistrationFilter
+from registrations.models import CalendarFeed, Registration
+from registrations.serializers import (
+    OrganizerRegistrationSerializer,
+    RegistrationInputSerializer,
+    RegistrationSerializer,
+)
+
+TOKEN_PARAM = OpenApiParameter("token", str, description="The private manage token from the registration links.")
+ICS = "text/calendar; charset=utf-8"
+
+
+def _token(request) -> str | None:
+    return request.headers.get("X-Manage-Token") or request.query_params.get("token")
+
+
+def _registration(request, pk: int) -> Registration:
+    return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user)
+
+
+class RegistrationCreateApi(APIView):
+    """Register for an event (anonymous allowed). Send Idempotency-Key to make retries safe."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=RegistrationInputSerializer,
+        responses={201: RegistrationSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER)],
+    )
+    def post(self, request, slug: str):
+        event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT).only("id"), slug=slug)
+
+        def handler() -> Response:
+            serializer = RegistrationInputSerializer(data=request.data, context={"user": request.user})
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            registration = services.registration_create(
+                event_id=event.pk,
+                name=data["name"],
+                email=data["email"],
+                language=data.get("language") or active_language(),
+                answers=data["answers"],
+                consents=data["consents"],
+                guests=data["guests"],
+                pay_at_door=data["pay_at_door"],
+                user=request.user,
+            )
+            registration = selectors.registration_for_request(
+                pk=registration.pk, token=registration.manage_token, user=None
+            )
+            return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(
+            request, scope=f"register:{event.pk}", handler=handler, context={"request": request, "view": self}
+        )
+
+
+class RegistrationDetailApi(APIView):
+    """See or cancel one registration: with its manage token, as its owner, or as the organizer."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses=RegistrationSerializer)
+    def get(self, request, pk: int):
+        return Response(RegistrationSerializer(_registration(request, pk)).data)
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses=RegistrationSerializer)
+    def delete(self, request, pk: int):
+        registration = _registration(request, pk)
+        services.registration_cancel(registration_id=registration.pk)
+        return Response(RegistrationSerializer(_registration(request, pk)).data)
+
+
+class RegistrationCheckoutApi(APIView):
+    """Start (or resume) Stripe Checkout. POST answers JSON; GET redirects the browser there."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[TOKEN_PARAM], request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, pk: int):
+        payment = services.checkout_start(registration_id=_registration(request, pk).pk)
+        return Response({"checkout_url": payment.checkout_url, "checkout_session_id": payment.checkout_session_id})
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses={302: None})
+    def get(self, request, pk: int):
+        payment = services.checkout_start(registration_id=_registration(request, pk).pk)
+        return HttpResponseRedirect(payment.checkout_url)
+
+
+@extend_schema(parameters=[TOKEN_PARAM, OpenApiParameter("seat", int)], responses={(200, "image/png"): bytes})
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def registration_ticket(request, pk: int, fmt: str):
+    registration = _registration(request, pk)
+    if registration.status != Registration.Status.CONFIRMED:
+        raise NotFound("This registration has no ticket (it is not confirmed).")
+    try:
+        seat = int(request.query_params.get("seat", 0))
+    except ValueError as exc:
+        raise InvalidInput(fields={"seat": ["Give the seat number, e.g. 0."]}) from exc
+    ticket = next((t for t in registration.tickets.all() if t.position == seat), None)
+    if ticket is None:
+        raise NotFound("No such seat in this registration.")
+    code = tickets.ticket_code(ticket_id=ticket.pk)
+    if fmt == "svg":
+        body, content_type = tickets.qr_svg(code=code), "image/svg+xml"
+    else:
+        body, content_type = tickets.qr_png(code=code), "image/png"
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["Content-Disposition"] = f'inline; filename="ticket-{registration.pk}-{seat}.{fmt}"'
+    return response
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=ICS)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@extend_schema(parameters=[TOKEN_PARAM], responses={(200, "text/calendar"): bytes})
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def registration_calendar(request, pk: int):
+    registration = _registration(request, pk)
+    if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
+        raise NotFound("The calendar invite comes once the registration is confirmed.")
+    method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "REQUEST"
+    return _ics(
+        calendars.registration_invite(registration=registration, method=method), f"{registration.event.slug}.ics"
+    )
+
+
+@extend_schema(responses={(200, "text/calendar"): bytes})
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def event_calendar(request, slug: str):
+    event = get_object_or_404(event_selectors.event_detail_queryset(), slug=slug)
+    return _ics(calendars.event_calendar(event=event, language=active_language()), f"{slug}.ics")
+
+
+class PublicCalendarFeedApi(generics.GenericAPIView):
+    """All published upcoming events as one iCal feed; takes the events list's filters."""
+
+    filterset_class = EventFilter
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return event_selectors.event_list(include_past=True).prefetch_related("sessions__venue__organization")
+
+    @extend_schema(responses={(200, "text/calendar"): bytes})
+    def get(self, request):
+        events = self.filter_queryset(self.get_queryset())[:500]
+        body = calendars.events_feed(events=events, language=active_language(), name="Huiguan")
+        response = HttpResponse(body, content_type=ICS)
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+@extend_schema(responses={(200, "text/calendar"): bytes})
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def personal_calendar_feed(request, token: str):
+    feed = CalendarFeed.objects.filter(token=token).first()
+    if feed is None:
+        raise NotFound()
+    registrations = (
+        Registration.objects.filter(email=feed.email)
+        .exclude(status__in=[Registration.Status.WAITLISTED, Registration.Status.PENDING_PAYMENT])
+        .exclude(status=Registration.Status.EXPIRED)
+        .select_related("event", "event__organization", "event__venue")
+        .prefetch_related("event__sessions__venue__organization")
+    )
+    response = HttpResponse(calendars.personal_feed(registrations=registrations), content_type=ICS)
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+class RegistrationCalendarFeedApi(APIView):
+    """The private feed URL of all my sessions (webcal:// for calendar apps). POST rotates it."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def _body(self, feed: CalendarFeed) -> dict:
+        path = f"/api/v1/calendar/feeds/{feed.token}.ics"
+        from django.conf import settings
+
+        https_url = f"{settings.SITE_URL}{path}"
+        return {"url": https_url, "webcal_url": "webcal://" + https_url.split("://", 1)[1]}
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk: int):
+        registration = _registration(request, pk)
+        feed, _created = CalendarFeed.objects.get_or_create(email=registration.email)
+        return Response(self._body(feed))
+
+    @extend_schema(parameters=[TOKEN_PARAM], request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request, pk: int):
+        registration = _registration(request, pk)
+        feed = services.calendar_feed_rotate(email=registration.email)
+        return Response(self._body(feed))
+
+
+class OrganizerRegistrationListApi(generics.ListAPIView):
+    """Registrations of one of your events; filters status, language, q."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = OrganizerRegistrationSerializer
+    filterset_class = RegistrationFilter
+
+    def get_event(self) -> Event:
+        if getattr(self, "swagger_fake_view", False):
+            return Event()
+        if not hasattr(self, "_event"):
+            self._event = get_object_or_404(Event.objects.for_organizer(self.request.user), slug=self.kwargs["slug"])
+        return self._event
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Registration.objects.none()
+        return selectors.event_registrations(event=self.get_event())
+
+
+class OrganizerRegistrationCsvApi(OrganizerRegistrationListApi):
+    """The same list as a streaming CSV file (UTF-8 with BOM, one column per question)."""
+
+    @extend_schema(responses={(200, "text/csv"): bytes})
+    def get(self, request, *args, **kwargs):
+        event = self.get_event()
+        queryset = self.filter_queryset(selectors.event_registrations(event=event))
+        questions = list(event.questions.all())
+        header = [
+            "id",
+            "status",
+            "name",
+            "email",
+            "language",
+            "party_size",
+            "guests",
+            "payment_method",
+            "amount_due",
+            "currency",
+            "paid_at",
+            "created_at",
+            "confirmed_at",
+            "cancelled_at",
+        ]
+        header += [f"answer:{q.key}" for q in questions]
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def rows():
+            yield "\ufeff"  # Excel opens UTF-8 (Chinese, Japanese names) only with a BOM
+            yield writer.writerow(header)
+            for r in queryset.iterator(chunk_size=500):
+                guests = "; ".join(t.name for t in r.tickets.all() if t.position > 0)
+                yield writer.writerow(
+                    [
+                        r.pk,
+                        r.status,
+                        r.name,
+                        r.email,
+                        r.language,
+                        r.party_size,
+                        guests,
+                        r.payment_method,
+                        r.amount_due,
+                        r.currency,
+                        r.paid_at or "",
+                        r.created_at,
+                        r.confirmed_at or "",
+                        r.cancelled_at or "",
+                    ]
+                    + [r.answers.get(q.key, "") for q in questions]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations-{stamp}.csv"'
+        return response
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+@csrf_exempt
+def stripe_webhook(request):
+    """Stripe calls this. The signature is checked; every event id is processed once."""
+    event = services.webhook_parse(payload=request.body, signature=request.headers.get("Stripe-Signature"))
+    stored = services.stripe_event_process(event=event)
+    return Response({"received": True, "duplicate": stored is None})

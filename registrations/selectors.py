@@ -1,0 +1,95 @@
+"""Reads for registrations: access checks by manage token, links, organizer lists."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+
+from common.exceptions import NotFound
+from events.models import Event, Membership
+from registrations.models import Registration
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def manage_url(*, registration: Registration) -> str:
+    path = reverse("registrations:registration-detail", kwargs={"pk": registration.pk})
+    return _absolute(f"{path}?token={registration.manage_token}")
+
+
+def registration_links(*, registration: Registration) -> dict[str, str | None]:
+    """Private links of one registration; ticket and calendar only once it is confirmed."""
+    token = registration.manage_token
+    links: dict[str, str | None] = {"manage_url": manage_url(registration=registration)}
+    confirmed = registration.status == Registration.Status.CONFIRMED
+    ticket = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": "png"})
+    calendar = reverse("registrations:registration-calendar", kwargs={"pk": registration.pk})
+    links["ticket_url"] = _absolute(f"{ticket}?token={token}") if confirmed else None
+    links["calendar_url"] = _absolute(f"{calendar}?token={token}") if confirmed else None
+    return links
+
+
+def payment_url(*, registration: Registration) -> str:
+    """Our own stable link that opens (or reopens) Stripe Checkout for a pending registration."""
+    path = reverse("registrations:registration-pay", kwargs={"pk": registration.pk})
+    return _absolute(f"{path}?token={registration.manage_token}")
+
+
+def ticket_image_url(*, registration: Registration, position: int, fmt: str) -> str:
+    path = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": fmt})
+    return _absolute(f"{path}?token={registration.manage_token}&seat={position}")
+
+
+def user_manages_event(*, user, event: Event) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(
+        user=user, organization_id=event.organization_id, role__in=Membership.MANAGING_ROLES
+    ).exists()
+
+
+def registration_for_request(*, pk: int, token: str | None, user) -> Registration:
+    """The registration if the caller holds its manage token, owns it, or organizes its event.
+
+    Anyone else gets NotFound, not Forbidden: ids must not be probed.
+    """
+    registration = (
+        Registration.objects.select_related("event", "event__organization", "event__venue")
+        .prefetch_related("tickets")
+        .filter(pk=pk)
+        .first()
+    )
+    if registration is None:
+        raise NotFound()
+    if token and constant_time_compare(token, registration.manage_token):
+        return registration
+    if user is not None and user.is_authenticated:
+        if registration.user_id == user.pk or user_manages_event(user=user, event=registration.event):
+            return registration
+    raise NotFound()
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(event_id=registration.event_id).waitlisted_in_order()
+    ahead = ahead.filter(
+        Q(waitlisted_at__lt=registration.waitlisted_at)
+        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk)
+    )
+    return ahead.count() + 1
+
+
+def event_registrations(*, event: Event) -> QuerySet[Registration]:
+    return Registration.objects.filter(event=event).select_related("event").prefetch_related("tickets").order_by("id")
+
+
+def event_registration_counts(*, event: Event) -> dict[str, int]:
+    rows = Registration.objects.filter(event=event).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from common.i18n import content_languages
+from registrations import selectors
+from registrations.models import Registration
+from registrations.tickets import ticket_code
+
+
+class RegistrationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False)
+    language = serializers.ChoiceField(choices=content_languages(), required=False)
+    answers = serializers.DictField(required=False, default=dict, allow_empty=True)
+    consents = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
+    guests = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Names of the people you bring (the event's max_guests applies).",
+    )
+    pay_at_door = serializers.BooleanField(default=False)
+
+    def validate_answers(self, value):
+        if len(value) > 100:
+            raise serializers.ValidationError(_("Too many answers."))
+        return value
+
+    def validate_consents(self, value):
+        if len(value) > 20 or any(len(str(key)) > 50 for key in value):
+            raise serializers.ValidationError(_("Too many or too long consent keys."))
+        return value
+
+    def validate(self, attrs):
+        user = self.context.get("user")
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:
+            attrs.setdefault("email", user.email)
+            if not attrs.get("name"):
+                attrs["name"] = user.get_full_name() or user.get_username()
+        errors = {}
+        if not (attrs.get("name") or "").strip():
+            errors["name"] = [_("Please give your name.")]
+        if not attrs.get("email"):
+            errors["email"] = [_("Please give your email address.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TicketSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.SerializerMethodField()
+    png_url = serializers.SerializerMethodField()
+    svg_url = serializers.SerializerMethodField()
+
+    def get_code(self, ticket) -> str:
+        return ticket_code(ticket_id=ticket.pk)
+
+    def get_png_url(self, ticket) -> str:
+        return selectors.ticket_image_url(
+            registration=self.context["registration"], position=ticket.position, fmt="png"
+        )
+
+    def get_svg_url(self, ticket) -> str:
+        return selectors.ticket_image_url(
+            registration=self.context["registration"], position=ticket.position, fmt="svg"
+        )
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    manage_url = serializers.SerializerMethodField()
+    ticket_url = serializers.SerializerMethodField()
+    calendar_url = serializers.SerializerMethodField()
+    payment_url = serializers.SerializerMethodField()
+    waitlist_position = serializers.SerializerMethodField()
+    tickets = serializers.SerializerMethodField()
+    paid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "event",
+            "status",
+            "name",
+            "email",
+            "language",
+            "party_size",
+            "answers",
+            "consents",
+            "payment_method",
+            "amount_due",
+            "currency",
+            "paid",
+            "hold_expires_at",
+            "waitlist_position",
+            "created_at",
+            "confirmed_at",
+            "cancelled_at",
+            "manage_url",
+            "ticket_url",
+            "calendar_url",
+            "payment_url",
+            "tickets",
+        ]
+
+    def _links(self, registration) -> dict:
+        cache = self.context.setdefault("_links", {})
+        if registration.pk not in cache:
+            cache[registration.pk] = selectors.registration_links(registration=registration)
+        return cache[registration.pk]
+
+    def get_manage_url(self, registration) -> str:
+        return self._links(registration)["manage_url"]
+
+    def get_ticket_url(self, registration) -> str | None:
+        return self._links(registration)["ticket_url"]
+
+    def get_calendar_url(self, registration) -> str | None:
+        return self._links(registration)["calendar_url"]
+
+    def get_payment_url(self, registration) -> str | None:
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return None
+        return selectors.payment_url(registration=registration)
+
+    def get_waitlist_position(self, registration) -> int | None:
+        return selectors.waitlist_position(registration=registration)
+
+    def get_paid(self, registration) -> bool:
+        return registration.paid_at is not None
+
+    def get_tickets(self, registration) -> list[dict]:
+        if registration.status != Registration.Status.CONFIRMED:
+            return []
+        context = {**self.context, "registration": registration}
+        return TicketSerializer(registration.tickets.all(), many=True, context=context).data
+
+
+class OrganizerRegistrationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "status",
+            "name",
+            "email",
+            "language",
+            "party_size",
+            "answers",
+            "consents",
+            "payment_method",
+            "amount_due",
+            "currency",
+            "paid_at",
+            "created_at",
+            "confirmed_at",
+            "waitlisted_at",
+            "cancelled_at",
+        ]

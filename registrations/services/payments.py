@@ -1,0 +1,303 @@
+"""Stripe Checkout, signed webhooks and refunds.
+
+Network calls to Stripe never happen while the event lock is held: checkout sessions are created
+after the registration commits, refunds are queued with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from functools import partial
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailable
+from events.models import PAYMENT_METHODS, Event
+from registrations.models import Payment, Registration, StripeEvent
+from registrations.services.register import _lock_event, _release_overdue_holds, seats_taken
+
+logger = logging.getLogger(__name__)
+
+# Stripe amounts are in the currency's smallest unit; these currencies have none below 1.
+ZERO_DECIMAL_CURRENCIES = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
+STRIPE_LOCALES = {"en": "en", "zh-hans": "zh", "ja": "ja"}
+# Stripe Checkout requires expires_at at least 30 minutes ahead.
+MIN_CHECKOUT_LIFETIME = dt.timedelta(minutes=31)
+
+
+class PaymentProviderError(DomainError):
+    status_code = 502
+    code = "payment_provider_error"
+
+
+def stripe_client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise PaymentUnavailable()
+    options = {"max_network_retries": settings.STRIPE_MAX_NETWORK_RETRIES}
+    if settings.STRIPE_API_BASE:
+        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
+        return int(amount)
+    return int((amount * 100).to_integral_value())
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
+        return Decimal(amount)
+    return Decimal(amount) / 100
+
+
+def _payment_method_types(event: Event) -> list[str]:
+    methods = [method for method in (event.payment_methods or []) if method in PAYMENT_METHODS]
+    return methods or ["card"]
+
+
+def checkout_start(*, registration_id: int, now: dt.datetime | None = None) -> Payment:
+    """A Stripe Checkout session for a pending registration; an open one is reused.
+
+    Called outside any transaction: it talks to Stripe.
+    """
+    now = now or timezone.now()
+    registration = Registration.objects.select_related("event").filter(pk=registration_id).first()
+    if registration is None:
+        raise NotFound(_("No such registration."))
+    if registration.status != Registration.Status.PENDING_PAYMENT:
+        raise Conflict(_("This registration is not waiting for payment."), code="not_payable")
+    open_payment = (
+        registration.payments.filter(provider=Payment.Provider.STRIPE, status=Payment.Status.PENDING)
+        .exclude(checkout_url="")
+        .order_by("-id")
+        .first()
+    )
+    if open_payment is not None:
+        return open_payment
+    event = registration.event
+    client = stripe_client()
+    attempt = registration.payments.count() + 1
+    base = settings.SITE_URL
+    params = {
+        "mode": "payment",
+        "payment_method_types": _payment_method_types(event),
+        "line_items": [
+            {
+                "quantity": registration.party_size,
+                "price_data": {
+                    "currency": event.currency.lower(),
+                    "unit_amount": to_minor_units(event.price, event.currency),
+                    "product_data": {"name": event.t("title", registration.language)[:250]},
+                },
+            }
+        ],
+        "customer_email": registration.email,
+        "client_reference_id": str(registration.pk),
+        "metadata": {"registration_id": str(registration.pk), "event": event.slug},
+        "payment_intent_data": {"metadata": {"registration_id": str(registration.pk)}},
+        "locale": STRIPE_LOCALES.get(registration.language, "auto"),
+        "success_url": f"{base}/manage/{registration.manage_token}/?paid=1",
+        "cancel_url": f"{base}/manage/{registration.manage_token}/?paid=0",
+        "expires_at": int(max(registration.hold_expires_at or now, now + MIN_CHECKOUT_LIFETIME).timestamp()),
+    }
+    if "wechat_pay" in params["payment_method_types"]:
+        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+    try:
+        session = client.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": f"huiguan-checkout-{registration.pk}-{attempt}"}
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Stripe checkout for registration %s failed: %s", registration.pk, exc)
+        raise PaymentProviderError(_("The payment provider did not answer. Please try again in a moment.")) from exc
+    return Payment.objects.create(
+        registration=registration,
+        provider=Payment.Provider.STRIPE,
+        amount=registration.amount_due,
+        currency=registration.currency,
+        checkout_session_id=session.id,
+        checkout_url=session.url or "",
+    )
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+
+def webhook_parse(*, payload: bytes, signature: str | None) -> dict:
+    """Verify Stripe's signature header; raise DomainError(400) on anything forged or unsigned."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise PaymentUnavailable(_("Stripe webhooks are not configured."))
+    if not signature:
+        raise DomainError(_("Missing Stripe-Signature header."), code="invalid_signature")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        raise DomainError(_("The webhook signature is not valid."), code="invalid_signature") from exc
+    return event.to_dict()
+
+
+HANDLED_TYPES = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+}
+
+
+@transaction.atomic
+def stripe_event_process(*, event: dict, now: dt.datetime | None = None) -> StripeEvent | None:
+    """Store the event once by id and act on it. A replay returns None and changes nothing."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            stored = StripeEvent.objects.create(event_id=event["id"], type=event.get("type", ""), payload=event)
+    except IntegrityError:
+        return None
+    kind = stored.type
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if obj.get("payment_status") == "paid":
+            _checkout_paid(session=obj, now=now)
+    elif kind in ("checkout.session.async_payment_failed", "checkout.session.expired"):
+        Payment.objects.filter(checkout_session_id=obj.get("id", ""), status=Payment.Status.PENDING).update(
+            status=Payment.Status.FAILED, last_error=kind
+        )
+    elif kind == "charge.refunded":
+        Payment.objects.filter(payment_intent_id=obj.get("payment_intent") or "-").exclude(
+            status=Payment.Status.REFUNDED
+        ).update(status=Payment.Status.REFUNDED, refunded_at=now)
+    stored.processed_at = now
+    stored.save(update_fields=["processed_at"])
+    return stored
+
+
+def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
+    """Confirm the registration a completed Checkout paid for. Caller is inside a transaction."""
+    metadata = session.get("metadata") or {}
+    try:
+        registration_id = int(metadata.get("registration_id") or session.get("client_reference_id"))
+    except (TypeError, ValueError):
+        logger.warning("Checkout session %s has no registration id", session.get("id"))
+        return
+    event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
+    if event_id is None:
+        logger.warning("Checkout session %s names unknown registration %s", session.get("id"), registration_id)
+        return
+    event = _lock_event(event_id)
+    registration = Registration.objects.get(pk=registration_id)
+    payment = Payment.objects.filter(registration=registration, checkout_session_id=session.get("id", "")).first()
+    if payment is None:  # e.g. the checkout was created by an older deploy, or by hand in the dashboard
+        payment = Payment(
+            registration=registration,
+            provider=Payment.Provider.STRIPE,
+            checkout_session_id=session.get("id", ""),
+            currency=(session.get("currency") or registration.currency).upper(),
+            amount=registration.amount_due,
+        )
+    if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING):
+        return
+    if session.get("amount_total") is not None:
+        payment.amount = from_minor_units(int(session["amount_total"]), payment.currency)
+    payment.status = Payment.Status.PAID
+    payment.paid_at = now
+    payment.payment_intent_id = session.get("payment_intent") or ""
+    payment.save()
+
+    if registration.status == Registration.Status.PENDING_PAYMENT:
+        registration.status = Registration.Status.CONFIRMED
+    elif registration.status in (Registration.Status.EXPIRED, Registration.Status.WAITLISTED):
+        # Paid after the hold ran out (out-of-order delivery, slow wallet): keep the seat if one is
+        # free and nobody is waiting ahead; otherwise give the money back.
+        _release_overdue_holds(event=event, now=now)
+        queue = Registration.objects.filter(event=event).waitlisted_in_order().exclude(pk=registration.pk)
+        if seats_taken(event=event) + registration.party_size <= event.capacity and not queue.exists():
+            registration.status = Registration.Status.CONFIRMED
+        else:
+            _queue_refund(payment)
+            return
+    elif registration.status == Registration.Status.CANCELLED:
+        _queue_refund(payment)
+        return
+    registration.paid_at = now
+    registration.confirmed_at = registration.confirmed_at or now
+    registration.hold_expires_at = None
+    registration.save(update_fields=["status", "paid_at", "confirmed_at", "hold_expires_at", "updated_at"])
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def _queue_refund(payment: Payment) -> None:
+    from registrations import tasks
+
+    payment.status = Payment.Status.REFUND_PENDING
+    payment.save(update_fields=["status"])
+    transaction.on_commit(partial(tasks.refund_payment.delay, payment_id=payment.pk))
+
+
+def refund_after_cancel(*, registration: Registration, event: Event, now: dt.datetime) -> None:
+    """Refund what was paid online, if the event has not started. Caller holds the event lock."""
+    first_start = event.sessions.exclude(status="cancelled").order_by("starts_at").values_list("starts_at", flat=True)
+    first_start = first_start.first()
+    if first_start is not None and first_start <= now:
+        return
+    for payment in registration.payments.filter(provider=Payment.Provider.STRIPE, status=Payment.Status.PAID):
+        _queue_refund(payment)
+
+
+def payment_refund(*, payment_id: int) -> Payment:
+    """Ask Stripe to refund. Idempotent: Stripe dedupes by our idempotency key, we by status."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.REFUND_PENDING:
+        return payment
+    if not payment.payment_intent_id:
+        payment.last_error = "no payment intent to refund"
+        payment.save(update_fields=["last_error"])
+        return payment
+    refund = stripe_client().v1.refunds.create(
+        params={
+            "payment_intent": payment.payment_intent_id,
+            "metadata": {"registration_id": str(payment.registration_id)},
+        },
+        options={"idempotency_key": f"huiguan-refund-{payment.pk}"},
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment.refund_id = refund.id
+        if refund.status in ("succeeded", "pending"):
+            payment.status = Payment.Status.REFUNDED
+            payment.refunded_at = timezone.now()
+        else:
+            payment.last_error = f"refund status {refund.status}"
+        payment.save(update_fields=["refund_id", "status", "refunded_at", "last_error"])
+    return payment
+
+
+@transaction.atomic
+def door_payment_record(*, registration_id: int, received_by, now: dt.datetime | None = None) -> Payment:
+    """Record cash taken at the door for a pay-at-door registration. Recording twice is a no-op."""
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    existing = registration.payments.filter(provider=Payment.Provider.DOOR, status=Payment.Status.PAID).first()
+    if existing is not None:
+        return existing
+    if registration.payment_method != Registration.PaymentMethod.DOOR:
+        raise Conflict(_("This registration is not paid at the door."), code="not_door_payment")
+    now = now or timezone.now()
+    registration.paid_at = now
+    registration.save(update_fields=["paid_at", "updated_at"])
+    return Payment.objects.create(
+        registration=registration,
+        provider=Payment.Provider.DOOR,
+        status=Payment.Status.PAID,
+        amount=registration.amount_due,
+        currency=registration.currency,
+        paid_at=now,
+        received_by=received_by if getattr(received_by, "is_authenticated", False) else None,
+    )
