@@ -1,0 +1,108 @@
+"""Membership-driven admin permissions.
+
+``has_*_permission`` ask "does the user own or manage this object's organization?" instead of
+checking Django model permissions. The managed organization ids are computed once per request.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from events.models import Event, Membership, Organization, Venue
+from events.selectors import managed_organizations
+
+
+def managed_organization_ids(request: HttpRequest) -> frozenset[int]:
+    """Organizations the user owns or manages, memoised on the request (admin asks many times per page)."""
+    cached = getattr(request, "_managed_organization_ids", None)
+    if cached is None:
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            cached = frozenset()
+        else:
+            cached = frozenset(managed_organizations(user=user).values_list("pk", flat=True))
+        request._managed_organization_ids = cached
+    return cached
+
+
+def owned_organization_ids(request: HttpRequest) -> frozenset[int] | None:
+    """Organizations where the user is owner; ``None`` means all (superuser)."""
+    if request.user.is_superuser:
+        return None
+    cached = getattr(request, "_owned_organization_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Membership.objects.filter(user=request.user, role=Membership.Role.OWNER).values_list(
+                "organization_id", flat=True
+            )
+        )
+        request._owned_organization_ids = cached
+    return cached
+
+
+def can_manage(request: HttpRequest, organization_id: int | None = None) -> bool:
+    """Without an id: does the user manage any organization at all?"""
+    user = request.user
+    if user.is_active and user.is_superuser:
+        return True
+    ids = managed_organization_ids(request)
+    return bool(ids) if organization_id is None else organization_id in ids
+
+
+def limit_foreign_key(request: HttpRequest, db_field: models.ForeignKey, kwargs: dict) -> None:
+    """Offer only the user's organizations, their venues and their events in foreign-key selects."""
+    if request.user.is_superuser or "queryset" in kwargs:
+        return
+    ids = managed_organization_ids(request)
+    related = db_field.related_model
+    if related is Organization:
+        kwargs["queryset"] = Organization.objects.filter(pk__in=ids)
+    elif related is Venue:
+        kwargs["queryset"] = Venue.objects.filter(organization_id__in=ids).select_related("organization")
+    elif related is Event:
+        kwargs["queryset"] = Event.objects.filter(organization_id__in=ids).select_related("organization")
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose rows belong to one organization each.
+
+    Subclasses set ``organization_lookup`` (queryset path to the organization id) and implement
+    ``organization_id_of(obj)``.
+    """
+
+    organization_lookup = "organization_id"
+
+    def organization_id_of(self, obj) -> int | None:
+        return obj.organization_id
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.organization_lookup}__in": managed_organization_ids(request)})
+
+    def can_manage_object(self, request, obj=None) -> bool:
+        if obj is None:
+            return can_manage(request)
+        return can_manage(request, self.organization_id_of(obj))
+
+    def has_module_permission(self, request):
+        return can_manage(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.can_manage_object(request, obj)
+
+    def has_add_permission(self, request):
+        return can_manage(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.can_manage_object(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.can_manage_object(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        limit_foreign_key(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
