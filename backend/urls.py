@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("registrations.urls")),
+    path("api/v1/", include("checkin.urls")),
     path("api/v1/", include(("events.urls", "events"), namespace="api")),
 ]
