@@ -171,6 +171,10 @@ class Event(TranslatedMixin, models.Model):
     checkin_opens_minutes = models.PositiveIntegerField(
         default=60, help_text=_("Check-in opens this many minutes before a session starts.")
     )
+    # Maintained under the event row lock by registrations.services (see docs/locking.md):
+    # seats held by confirmed + pending-payment registrations, and registrations waiting.
+    seats_held = models.PositiveIntegerField(default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(default=0, editable=False)
     recurrence_rule = models.CharField(
         max_length=500, blank=True, help_text=_("The RRULE the sessions were last generated from (for reference).")
     )
@@ -210,6 +214,10 @@ class Event(TranslatedMixin, models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_held, 0)
 
     def build_search_text(self) -> str:
         parts = [*(self.title or {}).values(), *(self.summary or {}).values(), self.slug]

@@ -167,10 +167,15 @@ def event_update(*, user, event: Event, **fields) -> Event:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
     if event.status == Event.Status.CANCELLED:
         raise InvalidTransition(_("A cancelled event cannot be changed."))
+    capacity_before = event.capacity
     for name, value in fields.items():
         setattr(event, name, value)
     _check_event_rules(event)
     event.save()
+    if event.capacity > capacity_before and event.waitlist_count:
+        from registrations.services import waitlist_promote
+
+        waitlist_promote(event_id=event.pk)  # same transaction, lock already held
     return event
 
 

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RegistrationsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'registrations'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "registrations"

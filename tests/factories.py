@@ -119,3 +119,8 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
             for position in range(obj.party_size):
                 name = obj.name if position == 0 else f"{obj.name} +{position}"
                 Ticket.objects.get_or_create(registration=obj, position=position, defaults={"name": name})
+        if create:
+            # Rows made directly (not through the service): bring the event's seat counters in line.
+            from registrations.services import event_recount
+
+            event_recount(event_id=obj.event_id)

@@ -9,6 +9,7 @@ from registrations.services.payments import (
 )
 from registrations.services.register import (
     calendar_feed_rotate,
+    event_recount,
     clean_answers,
     overdue_hold_ids,
     payments_enabled,
@@ -16,11 +17,13 @@ from registrations.services.register import (
     registration_create,
     registration_expire_hold,
     seats_taken,
+    waitlist_promote,
     waitlist_promote_next,
 )
 
 __all__ = [
     "calendar_feed_rotate",
+    "event_recount",
     "checkout_start",
     "clean_answers",
     "door_payment_record",
@@ -32,6 +35,7 @@ __all__ = [
     "registration_expire_hold",
     "seats_taken",
     "stripe_event_process",
+    "waitlist_promote",
     "waitlist_promote_next",
     "webhook_parse",
 ]

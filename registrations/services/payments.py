@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailable
 from events.models import PAYMENT_METHODS, Event
 from registrations.models import Payment, Registration, StripeEvent
-from registrations.services.register import _lock_event, _release_overdue_holds, seats_taken
+from registrations.services.register import _lock_event, _move, _release_overdue_holds, _save_counters
 
 logger = logging.getLogger(__name__)
 
@@ -211,15 +211,16 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     payment.save()
 
     if registration.status == Registration.Status.PENDING_PAYMENT:
-        registration.status = Registration.Status.CONFIRMED
+        _move(event, registration, Registration.Status.CONFIRMED)
     elif registration.status in (Registration.Status.EXPIRED, Registration.Status.WAITLISTED):
         # Paid after the hold ran out (out-of-order delivery, slow wallet): keep the seat if one is
         # free and nobody is waiting ahead; otherwise give the money back.
         _release_overdue_holds(event=event, now=now)
-        queue = Registration.objects.filter(event=event).waitlisted_in_order().exclude(pk=registration.pk)
-        if seats_taken(event=event) + registration.party_size <= event.capacity and not queue.exists():
-            registration.status = Registration.Status.CONFIRMED
+        others_waiting = event.waitlist_count - (registration.status == Registration.Status.WAITLISTED)
+        if event.seats_held + registration.party_size <= event.capacity and others_waiting == 0:
+            _move(event, registration, Registration.Status.CONFIRMED)
         else:
+            _save_counters(event)
             _queue_refund(payment)
             return
     elif registration.status == Registration.Status.CANCELLED:
@@ -229,6 +230,7 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     registration.confirmed_at = registration.confirmed_at or now
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "paid_at", "confirmed_at", "hold_expires_at", "updated_at"])
+    _save_counters(event)
 
 
 # --- refunds ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from registrations.models import Registration, Ticket
 MAX_TEXT_ANSWER = 1000
 
 
-# --- reading the event under lock -----------------------------------------------------------------
+# --- seats: the event row is the ledger --------------------------------------------------------------
 
 
 def _lock_event(event_id: int) -> Event:
@@ -36,9 +36,41 @@ def _lock_event(event_id: int) -> Event:
 
 
 def seats_taken(*, event: Event) -> int:
-    """Seats held by confirmed and pending-payment registrations. Caller holds the event lock."""
-    total = Registration.objects.filter(event=event).holding_seats().aggregate(seats=Sum("party_size"))["seats"]
-    return total or 0
+    """Seats held by confirmed and pending-payment registrations, read fresh from the event row."""
+    return Event.objects.values_list("seats_held", flat=True).get(pk=event.pk)
+
+
+def _move(event: Event, registration: Registration, status: str) -> None:
+    """Change a registration's status and keep the event's counters in step. Caller holds the lock.
+
+    Every seat-changing transition goes through here, so ``seats_held`` and ``waitlist_count``
+    are exact; ``event_recount`` recomputes them from the rows (tests assert both agree).
+    """
+    before = registration.status
+    if before in Registration.SEAT_HOLDING:
+        event.seats_held -= registration.party_size
+    elif before == Registration.Status.WAITLISTED:
+        event.waitlist_count -= 1
+    if status in Registration.SEAT_HOLDING:
+        event.seats_held += registration.party_size
+    elif status == Registration.Status.WAITLISTED:
+        event.waitlist_count += 1
+    registration.status = status
+
+
+def _save_counters(event: Event) -> None:
+    Event.objects.filter(pk=event.pk).update(seats_held=event.seats_held, waitlist_count=event.waitlist_count)
+
+
+@transaction.atomic
+def event_recount(*, event_id: int) -> Event:
+    """Recompute the seat counters from the registrations (repair tool; tests use it as the oracle)."""
+    event = _lock_event(event_id)
+    rows = Registration.objects.filter(event=event)
+    event.seats_held = rows.holding_seats().aggregate(seats=Sum("party_size"))["seats"] or 0
+    event.waitlist_count = rows.filter(status=Registration.Status.WAITLISTED).count()
+    _save_counters(event)
+    return event
 
 
 def payments_enabled() -> bool:
@@ -54,8 +86,7 @@ def _check_open(*, event: Event, now: dt.datetime) -> None:
         raise RegistrationClosed(_("Registration has not opened yet."), code="registration_not_open")
     if event.registration_closes_at and now >= event.registration_closes_at:
         raise RegistrationClosed(_("Registration has closed."))
-    last_end = event.sessions.exclude(status="cancelled").order_by("-ends_at").values_list("ends_at", flat=True).first()
-    if last_end is None or last_end <= now:
+    if event.last_ends_at is None or event.last_ends_at <= now:
         raise RegistrationClosed(_("This event is over."), code="event_over")
 
 
@@ -136,50 +167,23 @@ def registration_create(
 ) -> Registration:
     """Register one person (and their guests) for an event: confirmed, pending payment or waitlisted.
 
-    A second active registration with the same email raises AlreadyRegistered, and the existing
-    registration's manage link is e-mailed again (queued after the surrounding commit).
+    Everything that can be checked without the lock is checked first, so the locked part is a
+    handful of statements. A second active registration with the same email raises
+    AlreadyRegistered, and the existing registration's manage link is e-mailed again (queued
+    after the surrounding commit). Returns the registration with its tickets loaded.
     """
-    try:
-        return _registration_create(
-            event_id=event_id,
-            name=name,
-            email=email,
-            language=language,
-            answers=answers,
-            consents=consents or {},
-            guests=guests or [],
-            pay_at_door=pay_at_door,
-            user=user,
-            now=now or timezone.now(),
-        )
-    except AlreadyRegistered as exc:
-        from registrations import tasks
-
-        transaction.on_commit(partial(tasks.send_manage_link.delay, registration_id=exc.extra["registration_id"]))
-        exc.extra = {}  # the id is for us, not for whoever typed the address
-        raise
-
-
-@transaction.atomic
-def _registration_create(
-    *,
-    event_id: int,
-    name: str,
-    email: str,
-    language: str,
-    answers: object,
-    consents: dict,
-    guests: list[str],
-    pay_at_door: bool,
-    user,
-    now: dt.datetime,
-) -> Registration:
-    event = _lock_event(event_id)
-    _check_open(event=event, now=now)
+    now = now or timezone.now()
     email = email.strip().lower()
-    existing = Registration.objects.filter(event=event, email=email, status__in=Registration.ACTIVE).first()
-    if existing is not None:
-        raise AlreadyRegistered(registration_id=existing.pk)
+    guests = guests or []
+    event = (
+        Event.objects.annotate(last_ends_at=Max("sessions__ends_at", filter=~Q(sessions__status="cancelled")))
+        .prefetch_related("questions")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        raise NotFound(_("No such event."))
+    _check_open(event=event, now=now)
     if len(guests) > event.max_guests:
         message = (
             _("This event does not take guests.")
@@ -191,7 +195,6 @@ def _registration_create(
     party_size = 1 + len(guests)
     if party_size > event.capacity:
         raise InvalidInput(fields={"guests": [_("This event has only %(n)d seat(s) in all.") % {"n": event.capacity}]})
-
     paid = event.price > 0
     if paid and pay_at_door and not event.allow_pay_at_door:
         raise InvalidInput(fields={"pay_at_door": [_("This event does not take payment at the door.")]})
@@ -200,13 +203,13 @@ def _registration_create(
         raise PaymentUnavailable()
 
     registration = Registration(
-        event=event,
+        event_id=event.pk,
         user=user if user is not None and user.is_authenticated else None,
         name=name.strip(),
         email=email,
         language=normalize_language(language) or event.default_language,
         answers=cleaned_answers,
-        consents=consents,
+        consents=consents or {},
         party_size=party_size,
         currency=event.currency,
         amount_due=(event.price * party_size) if paid else Decimal("0"),
@@ -218,37 +221,69 @@ def _registration_create(
             else Registration.PaymentMethod.NONE
         ),
     )
-    _release_overdue_holds(event=event, now=now)
-    queue_is_empty = not Registration.objects.filter(event=event).waitlisted_in_order().exists()
-    if queue_is_empty and seats_taken(event=event) + party_size <= event.capacity:
+    try:
+        return _registration_insert(registration=registration, guests=guests, now=now)
+    except AlreadyRegistered as exc:
+        from registrations import tasks
+
+        transaction.on_commit(partial(tasks.send_manage_link.delay, registration_id=exc.extra["registration_id"]))
+        exc.extra = {}  # the id is for us, not for whoever typed the address
+        raise
+    except IntegrityError as exc:
+        # The partial unique index (event, email) caught a duplicate the check could not see.
+        existing = Registration.objects.filter(
+            event_id=event.pk, email=email, status__in=Registration.ACTIVE
+        ).values_list("pk", flat=True).first()
+        if existing is None:
+            raise
+        from registrations import tasks
+
+        transaction.on_commit(partial(tasks.send_manage_link.delay, registration_id=existing))
+        raise AlreadyRegistered() from exc
+
+
+@transaction.atomic
+def _registration_insert(*, registration: Registration, guests: list[str], now: dt.datetime) -> Registration:
+    """The locked part: decide the status from the event's counters, insert, update the counters."""
+    event = _lock_event(registration.event_id)
+    # Re-checked under the lock: an organizer may have cancelled the event a moment ago.
+    if event.status != Event.Status.PUBLISHED:
+        raise RegistrationClosed(_("This event has been cancelled."), code="event_cancelled")
+    existing = (
+        Registration.objects.filter(event=event, email=registration.email, status__in=Registration.ACTIVE)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:
+        raise AlreadyRegistered(registration_id=existing)
+    registration.event = event
+    if event.seats_held + registration.party_size > event.capacity and event.seats_held:
+        # Full on paper: unpaid holds past their time may be what fills it.
+        _release_overdue_holds(event=event, now=now)
+    registration.status = ""
+    if event.waitlist_count == 0 and event.seats_held + registration.party_size <= event.capacity:
         _give_seat(registration, event=event, now=now)
     else:
         # Arrival order: nobody jumps a waiting party, even when a smaller gap is free.
-        registration.status = Registration.Status.WAITLISTED
+        _move(event, registration, Registration.Status.WAITLISTED)
         registration.waitlisted_at = now
-    try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError as exc:
-        # The partial unique index caught a duplicate that the check above could not see (SQLite
-        # without row locks, or an email differing only in what .lower() folds).
-        raise AlreadyRegistered(
-            registration_id=Registration.objects.filter(event=event, email=email).values_list("pk", flat=True).first()
-        ) from exc
-    Ticket.objects.bulk_create(
+    registration.save(force_insert=True)
+    tickets = Ticket.objects.bulk_create(
         Ticket(registration=registration, position=position, name=(registration.name if position == 0 else guest))
         for position, guest in enumerate(["", *guests])
     )
+    _save_counters(event)
+    registration._prefetched_objects_cache = {"tickets": tickets}
     return registration
 
 
 def _give_seat(registration: Registration, *, event: Event, now: dt.datetime) -> None:
     """Confirm, or hold the seat until paid. Caller holds the event lock and checked capacity."""
     if registration.payment_method == Registration.PaymentMethod.ONLINE and registration.paid_at is None:
-        registration.status = Registration.Status.PENDING_PAYMENT
+        _move(event, registration, Registration.Status.PENDING_PAYMENT)
         registration.hold_expires_at = _hold_until(event=event, now=now)
     else:
-        registration.status = Registration.Status.CONFIRMED
+        _move(event, registration, Registration.Status.CONFIRMED)
         registration.confirmed_at = now
         registration.hold_expires_at = None
 
@@ -259,8 +294,10 @@ def _give_seat(registration: Registration, *, event: Event, now: dt.datetime) ->
 def waitlist_promote_next(*, event: Event, now: dt.datetime | None = None) -> list[Registration]:
     """Give free seats to the waiting list in arrival order, whole parties only. Caller holds the lock."""
     now = now or timezone.now()
-    free = event.capacity - seats_taken(event=event)
+    free = event.capacity - event.seats_held
     promoted = []
+    if event.waitlist_count == 0 or free <= 0:
+        return promoted
     for registration in Registration.objects.filter(event=event).waitlisted_in_order().iterator(chunk_size=50):
         if registration.party_size > free:
             break  # the head of the queue waits for all its seats; nobody overtakes it
@@ -277,10 +314,19 @@ def _expire_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registratio
         Registration.objects.filter(event=event, status=Registration.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
     )
     for registration in overdue:
-        registration.status = Registration.Status.EXPIRED
+        _move(event, registration, Registration.Status.EXPIRED)
         registration.expired_at = now
         registration.save(update_fields=["status", "expired_at", "updated_at"])
     return overdue
+
+
+@transaction.atomic
+def waitlist_promote(*, event_id: int, now: dt.datetime | None = None) -> list[Registration]:
+    """Give free seats to the waiting list, e.g. after an organizer raised the capacity."""
+    event = _lock_event(event_id)
+    promoted = waitlist_promote_next(event=event, now=now)
+    _save_counters(event)
+    return promoted
 
 
 def _release_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registration]:
@@ -311,13 +357,14 @@ def registration_cancel(*, registration_id: int, now: dt.datetime | None = None)
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
         return registration
     held_seats = registration.status in Registration.SEAT_HOLDING
-    registration.status = Registration.Status.CANCELLED
+    _move(event, registration, Registration.Status.CANCELLED)
     registration.cancelled_at = now
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "cancelled_at", "hold_expires_at", "updated_at"])
     if held_seats:
         _release_overdue_holds(event=event, now=now)
         waitlist_promote_next(event=event, now=now)
+    _save_counters(event)
     from registrations.services.payments import refund_after_cancel
 
     refund_after_cancel(registration=registration, event=event, now=now)
@@ -333,6 +380,7 @@ def registration_expire_hold(*, registration_id: int, now: dt.datetime | None = 
         return False
     event = _lock_event(event_id)
     expired = _release_overdue_holds(event=event, now=now)
+    _save_counters(event)
     return any(registration.pk == registration_id for registration in expired)
 
 

@@ -20,6 +20,16 @@ def register(event, email, **kwargs):
     return services.registration_create(event_id=event.pk, email=email, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def counters_match_rows(db):
+    """After every test, the event counters equal a recount from the registration rows."""
+    yield
+    for event in Event.objects.all():
+        expected = (event.seats_held, event.waitlist_count)
+        event = services.event_recount(event_id=event.pk)
+        assert (event.seats_held, event.waitlist_count) == expected, event.slug
+
+
 @pytest.fixture
 def event(db):
     return EventFactory(capacity=2)

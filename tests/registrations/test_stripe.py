@@ -1,11 +1,14 @@
 """Stripe at the HTTP boundary: the real `stripe` client talks to a local stub; webhooks are signed
 the way Stripe signs them. Nothing of ours is mocked."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from registrations import services
 from registrations.models import Payment, Registration, StripeEvent
 from tests.factories import EventFactory
 from tests.stripe_stub import checkout_event, sign_webhook
@@ -154,9 +157,14 @@ def test_out_of_order_expired_after_completed_keeps_the_payment(api_client, paid
     assert Registration.objects.get().status == Registration.Status.CONFIRMED
 
 
+def expire(registration_id):
+    later = timezone.now() + dt.timedelta(hours=2)
+    assert services.registration_expire_hold(registration_id=registration_id, now=later)
+
+
 def test_payment_after_hold_expired_keeps_a_free_seat(api_client, paid_event, stripe_stub):
     body = register(api_client, paid_event)
-    Registration.objects.filter(pk=body["id"]).update(status=Registration.Status.EXPIRED)
+    expire(body["id"])
     post_webhook(api_client, checkout_event(event_id="evt_e", session_id="cs_late", registration_id=body["id"]))
     assert Registration.objects.get().status == Registration.Status.CONFIRMED
 
@@ -165,7 +173,7 @@ def test_payment_after_seat_was_given_away_is_refunded(
     api_client, paid_event, stripe_stub, django_capture_on_commit_callbacks
 ):
     body = register(api_client, paid_event)
-    Registration.objects.filter(pk=body["id"]).update(status=Registration.Status.EXPIRED)
+    expire(body["id"])
     register(api_client, paid_event, email="next@example.org")  # takes the only seat
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(api_client, checkout_event(event_id="evt_f", session_id="cs_late", registration_id=body["id"]))

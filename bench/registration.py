@@ -1,0 +1,82 @@
+"""Registration throughput under concurrency vs a bare Django endpoint, on PostgreSQL + gunicorn.
+
+    .venv/bin/python -m bench.registration [--seconds 15] [--connections 32] [--workers 5]
+
+Prints both throughputs, latencies and their ratio (target: registration ≥ 40 % of bare), then
+floods a 200-seat event and checks that exactly 200 seats were given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+from bench import harness
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_event(*, slug: str, capacity: int):
+    from django.utils import timezone
+
+    from events.models import Event, Organization, Session
+
+    organization, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": {"en": "Bench"}})
+    event = Event.objects.create(
+        organization=organization, slug=slug, title={"en": slug}, capacity=capacity, status="published"
+    )
+    start = timezone.now() + dt.timedelta(days=7)
+    Session.objects.create(event=event, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    return event
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=5)
+    args = parser.parse_args()
+
+    database_url = harness.fresh_database("huiguan_bench")
+    harness.django_setup(database_url)
+    from registrations.models import Registration
+
+    make_event(slug="throughput", capacity=10_000_000)
+    flood = make_event(slug="flood", capacity=200)
+    run = str(int(time.time()))
+
+    print(f"Registration benchmark — {harness.machine()}, gunicorn {args.workers} sync workers, "
+          f"{args.connections} connections, {args.seconds}s each")
+    with harness.gunicorn(database_url, workers=args.workers) as base:
+        # Warm up both paths (imports, connections, caches) before measuring.
+        harness.wrk("warm-up", f"{base}/bench/bare/", connections=8, seconds=2, script=HERE / "bare_post.lua")
+        harness.wrk("warm-up", f"{base}/api/v1/events/throughput/registrations/", connections=8, seconds=2,
+                    script=HERE / "registration.lua", script_args=[f"w{run}"])
+        bare = harness.wrk("bare Django JSON POST", f"{base}/bench/bare/", connections=args.connections,
+                           seconds=args.seconds, script=HERE / "bare_post.lua")
+        register = harness.wrk("POST /events/{slug}/registrations/",
+                               f"{base}/api/v1/events/throughput/registrations/", connections=args.connections,
+                               seconds=args.seconds, script=HERE / "registration.lua", script_args=[run])
+        flooded = harness.wrk("flood a 200-seat event", f"{base}/api/v1/events/flood/registrations/",
+                              connections=args.connections, seconds=5, script=HERE / "registration.lua",
+                              script_args=[f"f{run}"])
+
+    confirmed = Registration.objects.filter(event=flood, status="confirmed").count()
+    waitlisted = Registration.objects.filter(event=flood, status="waitlisted").count()
+    print(bare.line())
+    print(register.line())
+    print(flooded.line())
+    ratio = register.rps / bare.rps
+    print(f"ratio registration / bare: {ratio:.2f} (target ≥ 0.40) — {'met' if ratio >= 0.40 else 'NOT met'}")
+    made = confirmed + waitlisted
+    right = confirmed == min(200, made)
+    print(f"flood: {made} registrations → {confirmed} confirmed, {waitlisted} waitlisted "
+          f"(capacity 200: {'no overbooking' if right else 'WRONG'})")
+    if not right or register.errors or bare.errors:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
