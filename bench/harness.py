@@ -107,9 +107,20 @@ def gunicorn(database_url: str, *, workers: int = 4, **env: str):
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "backend.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--log-level", "warning", "--backlog", "2048",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "backend.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
         ],
         cwd=ROOT,
         env=base_env(database_url, **env),
@@ -160,8 +171,16 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(label: str, url: str, *, connections: int, seconds: int, script: Path | None = None,
-        threads: int = 2, script_args: list[str] | None = None) -> LoadResult:
+def wrk(
+    label: str,
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    script: Path | None = None,
+    threads: int = 2,
+    script_args: list[str] | None = None,
+) -> LoadResult:
     """Closed loop: `connections` clients each sending the next request as soon as the last returns."""
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script:
@@ -228,8 +247,16 @@ async def _open_loop(url: str, bodies, rate: float, seconds: float, headers: dic
     return latencies, statuses
 
 
-def open_loop(label: str, url: str, *, rate: float, seconds: float, bodies, ok_statuses=(200, 201),
-              headers: dict[str, str] | None = None) -> LoadResult:
+def open_loop(
+    label: str,
+    url: str,
+    *,
+    rate: float,
+    seconds: float,
+    bodies,
+    ok_statuses=(200, 201),
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     latencies, statuses = asyncio.run(_open_loop(url, bodies, rate, seconds, headers or {}))
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     return LoadResult(

@@ -47,21 +47,44 @@ def main() -> None:
     flood = make_event(slug="flood", capacity=200)
     run = str(int(time.time()))
 
-    print(f"Registration benchmark — {harness.machine()}, gunicorn {args.workers} sync workers, "
-          f"{args.connections} connections, {args.seconds}s each")
+    print(
+        f"Registration benchmark — {harness.machine()}, gunicorn {args.workers} sync workers, "
+        f"{args.connections} connections, {args.seconds}s each"
+    )
     with harness.gunicorn(database_url, workers=args.workers) as base:
         # Warm up both paths (imports, connections, caches) before measuring.
         harness.wrk("warm-up", f"{base}/bench/bare/", connections=8, seconds=2, script=HERE / "bare_post.lua")
-        harness.wrk("warm-up", f"{base}/api/v1/events/throughput/registrations/", connections=8, seconds=2,
-                    script=HERE / "registration.lua", script_args=[f"w{run}"])
-        bare = harness.wrk("bare Django JSON POST", f"{base}/bench/bare/", connections=args.connections,
-                           seconds=args.seconds, script=HERE / "bare_post.lua")
-        register = harness.wrk("POST /events/{slug}/registrations/",
-                               f"{base}/api/v1/events/throughput/registrations/", connections=args.connections,
-                               seconds=args.seconds, script=HERE / "registration.lua", script_args=[run])
-        flooded = harness.wrk("flood a 200-seat event", f"{base}/api/v1/events/flood/registrations/",
-                              connections=args.connections, seconds=5, script=HERE / "registration.lua",
-                              script_args=[f"f{run}"])
+        harness.wrk(
+            "warm-up",
+            f"{base}/api/v1/events/throughput/registrations/",
+            connections=8,
+            seconds=2,
+            script=HERE / "registration.lua",
+            script_args=[f"w{run}"],
+        )
+        bare = harness.wrk(
+            "bare Django JSON POST",
+            f"{base}/bench/bare/",
+            connections=args.connections,
+            seconds=args.seconds,
+            script=HERE / "bare_post.lua",
+        )
+        register = harness.wrk(
+            "POST /events/{slug}/registrations/",
+            f"{base}/api/v1/events/throughput/registrations/",
+            connections=args.connections,
+            seconds=args.seconds,
+            script=HERE / "registration.lua",
+            script_args=[run],
+        )
+        flooded = harness.wrk(
+            "flood a 200-seat event",
+            f"{base}/api/v1/events/flood/registrations/",
+            connections=args.connections,
+            seconds=5,
+            script=HERE / "registration.lua",
+            script_args=[f"f{run}"],
+        )
 
     confirmed = Registration.objects.filter(event=flood, status="confirmed").count()
     waitlisted = Registration.objects.filter(event=flood, status="waitlisted").count()
@@ -72,8 +95,10 @@ def main() -> None:
     print(f"ratio registration / bare: {ratio:.2f} (target ≥ 0.40) — {'met' if ratio >= 0.40 else 'NOT met'}")
     made = confirmed + waitlisted
     right = confirmed == min(200, made)
-    print(f"flood: {made} registrations → {confirmed} confirmed, {waitlisted} waitlisted "
-          f"(capacity 200: {'no overbooking' if right else 'WRONG'})")
+    print(
+        f"flood: {made} registrations → {confirmed} confirmed, {waitlisted} waitlisted "
+        f"(capacity 200: {'no overbooking' if right else 'WRONG'})"
+    )
     if not right or register.errors or bare.errors:
         raise SystemExit(1)
 

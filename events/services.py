@@ -258,7 +258,7 @@ def session_create(
     title: dict | None = None,
     allow_overlap: bool = False,
 ) -> Session:
-    event = Event.objects.select_for_update().select_related("venue").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=event.pk)
     ensure_can_manage(user=user, organization_id=event.organization_id)
     if event.status == Event.Status.CANCELLED:
         raise InvalidTransition(_("A cancelled event cannot get new sessions."))
@@ -278,7 +278,7 @@ def session_update(
     **fields,
 ) -> Session:
     """Move a session (time or venue) or retitle it. A move bumps ``sequence`` for calendars."""
-    event = Event.objects.select_for_update().select_related("venue").get(pk=session.event_id)
+    event = Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=session.event_id)
     session = Session.objects.select_related("venue").get(pk=session.pk)
     session.event = event
     ensure_can_manage(user=user, organization_id=event.organization_id)
@@ -379,7 +379,7 @@ def sessions_generate(
     keeps 19:00 local across DST changes. With ``replace_future``, sessions that have not
     started yet are cancelled first (sessions in the past are history and stay).
     """
-    event = Event.objects.select_for_update().select_related("venue").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=event.pk)
     ensure_can_manage(user=user, organization_id=event.organization_id)
     if event.status == Event.Status.CANCELLED:
         raise InvalidTransition(_("A cancelled event cannot get new sessions."))

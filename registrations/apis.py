@@ -53,14 +53,12 @@ class RegistrationCreateApi(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER)],
     )
     def post(self, request, slug: str):
-        event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT).only("id"), slug=slug)
-
         def handler() -> Response:
             serializer = RegistrationInputSerializer(data=request.data, context={"user": request.user})
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
             registration = services.registration_create(
-                event_id=event.pk,
+                event_slug=slug,
                 name=data["name"],
                 email=data["email"],
                 language=data.get("language") or active_language(),
@@ -70,13 +68,10 @@ class RegistrationCreateApi(APIView):
                 pay_at_door=data["pay_at_door"],
                 user=request.user,
             )
-            registration = selectors.registration_for_request(
-                pk=registration.pk, token=registration.manage_token, user=None
-            )
             return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
         return idempotent(
-            request, scope=f"register:{event.pk}", handler=handler, context={"request": request, "view": self}
+            request, scope=f"register:{slug}", handler=handler, context={"request": request, "view": self}
         )
 
 

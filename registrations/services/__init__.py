@@ -9,8 +9,8 @@ from registrations.services.payments import (
 )
 from registrations.services.register import (
     calendar_feed_rotate,
-    event_recount,
     clean_answers,
+    event_recount,
     overdue_hold_ids,
     payments_enabled,
     registration_cancel,

@@ -154,7 +154,8 @@ def _hold_until(*, event: Event, now: dt.datetime) -> dt.datetime:
 
 def registration_create(
     *,
-    event_id: int,
+    event_id: int | None = None,
+    event_slug: str | None = None,
     name: str,
     email: str,
     language: str,
@@ -175,10 +176,11 @@ def registration_create(
     now = now or timezone.now()
     email = email.strip().lower()
     guests = guests or []
+    lookup = {"pk": event_id} if event_id is not None else {"slug": event_slug}
     event = (
         Event.objects.annotate(last_ends_at=Max("sessions__ends_at", filter=~Q(sessions__status="cancelled")))
         .prefetch_related("questions")
-        .filter(pk=event_id)
+        .filter(**lookup)
         .first()
     )
     if event is None:
@@ -222,18 +224,14 @@ def registration_create(
         ),
     )
     try:
-        return _registration_insert(registration=registration, guests=guests, now=now)
-    except AlreadyRegistered as exc:
-        from registrations import tasks
-
-        transaction.on_commit(partial(tasks.send_manage_link.delay, registration_id=exc.extra["registration_id"]))
-        exc.extra = {}  # the id is for us, not for whoever typed the address
-        raise
+        return _registration_insert(event=event, registration=registration, guests=guests, now=now)
     except IntegrityError as exc:
-        # The partial unique index (event, email) caught a duplicate the check could not see.
-        existing = Registration.objects.filter(
-            event_id=event.pk, email=email, status__in=Registration.ACTIVE
-        ).values_list("pk", flat=True).first()
+        # The partial unique index (event, email): this address already holds an active registration.
+        existing = (
+            Registration.objects.filter(event_id=event.pk, email=email, status__in=Registration.ACTIVE)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if existing is None:
             raise
         from registrations import tasks
@@ -243,19 +241,23 @@ def registration_create(
 
 
 @transaction.atomic
-def _registration_insert(*, registration: Registration, guests: list[str], now: dt.datetime) -> Registration:
-    """The locked part: decide the status from the event's counters, insert, update the counters."""
-    event = _lock_event(registration.event_id)
-    # Re-checked under the lock: an organizer may have cancelled the event a moment ago.
-    if event.status != Event.Status.PUBLISHED:
-        raise RegistrationClosed(_("This event has been cancelled."), code="event_cancelled")
-    existing = (
-        Registration.objects.filter(event=event, email=registration.email, status__in=Registration.ACTIVE)
-        .values_list("pk", flat=True)
+def _registration_insert(
+    *, event: Event, registration: Registration, guests: list[str], now: dt.datetime
+) -> Registration:
+    """The locked part, kept to a few statements: lock, decide from the counters, insert, count."""
+    locked = (
+        Event.objects.select_for_update()
+        .filter(pk=event.pk)
+        .values("status", "capacity", "seats_held", "waitlist_count")
         .first()
     )
-    if existing is not None:
-        raise AlreadyRegistered(registration_id=existing)
+    if locked is None:
+        raise NotFound(_("No such event."))
+    # Re-read under the lock: an organizer may have cancelled or resized the event a moment ago.
+    for field, value in locked.items():
+        setattr(event, field, value)
+    if event.status != Event.Status.PUBLISHED:
+        raise RegistrationClosed(_("This event has been cancelled."), code="event_cancelled")
     registration.event = event
     if event.seats_held + registration.party_size > event.capacity and event.seats_held:
         # Full on paper: unpaid holds past their time may be what fills it.
@@ -267,6 +269,7 @@ def _registration_insert(*, registration: Registration, guests: list[str], now: 
         # Arrival order: nobody jumps a waiting party, even when a smaller gap is free.
         _move(event, registration, Registration.Status.WAITLISTED)
         registration.waitlisted_at = now
+    # A second active registration of this address fails here, on the partial unique index.
     registration.save(force_insert=True)
     tickets = Ticket.objects.bulk_create(
         Ticket(registration=registration, position=position, name=(registration.name if position == 0 else guest))
