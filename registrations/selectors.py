@@ -17,8 +17,8 @@ def _absolute(path: str) -> str:
 
 
 def manage_url(*, registration: Registration) -> str:
-    path = reverse("registrations:registration-detail", kwargs={"pk": registration.pk})
-    return _absolute(f"{path}?token={registration.manage_token}")
+    """The attendee's private page (see, cancel, ticket, calendar). The token is the only key."""
+    return _absolute(f"/manage/{registration.manage_token}/")
 
 
 def registration_links(*, registration: Registration) -> dict[str, str | None]:
