@@ -27,6 +27,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
 
+# Browser tests drive Debian's Chromium through Playwright (Playwright's own browser download
+# cannot work offline). Needs root for apt; without Chromium the browser tests are skipped.
+install-browser: install-dev
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+	@chromium --version
+
 migrate: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
