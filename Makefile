@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate demo install install-dev install-browser bench clean
+.PHONY: run test lint format migrate demo install install-dev install-browser vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ format: install-dev
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=backend.settings_test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Front-end files are vendored (pinned in package.json, hashes in checkin/static/checkin/vendor/VENDOR.md).
+vendor:
+	cd $$(mktemp -d) && npm pack --silent jsqr@1.4.0 && tar xzf jsqr-1.4.0.tgz && \
+		echo "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859  package/dist/jsQR.js" | sha256sum -c - && \
+		cp package/dist/jsQR.js $(CURDIR)/checkin/static/checkin/vendor/jsQR-1.4.0.js
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache
