@@ -253,7 +253,8 @@ class Session(TranslatedMixin, models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start")]
 
     def __str__(self) -> str:
-        return f"{self.event} @ {self.starts_at:%Y-%m-%d %H:%M}"
+        local = self.starts_at.astimezone(zoneinfo.ZoneInfo(self.event.timezone)) if self.event_id else self.starts_at
+        return f"{self.event} @ {local:%Y-%m-%d %H:%M}"
 
     def fallback_languages(self) -> list[str]:
         return [self.event.default_language] if self.event_id else []

@@ -167,11 +167,16 @@ def event_update(*, user, event: Event, **fields) -> Event:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
     if event.status == Event.Status.CANCELLED:
         raise InvalidTransition(_("A cancelled event cannot be changed."))
-    capacity_before = event.capacity
+    capacity_before, venue_before = event.capacity, event.venue_id
     for name, value in fields.items():
         setattr(event, name, value)
     _check_event_rules(event)
     event.save()
+    if event.venue_id != venue_before:
+        # Sessions held at the event's venue moved with it: calendars must replace their copy.
+        event.sessions.filter(venue__isnull=True).exclude(status=Session.Status.CANCELLED).update(
+            sequence=F("sequence") + 1, status=Session.Status.MOVED, updated_at=timezone.now()
+        )
     if event.capacity > capacity_before and event.waitlist_count:
         from registrations.services import waitlist_promote
 

@@ -187,3 +187,19 @@ def test_event_rules(manager, organization):
 def test_search_text_holds_every_language(organization):
     event = EventFactory(organization=organization, title={"en": "Tea Ceremony", "zh-hans": "茶道", "ja": "茶道体験"})
     assert "tea ceremony" in event.search_text and "茶道体験" in event.search_text
+
+
+def test_moving_the_event_venue_moves_its_sessions_in_calendars(manager, organization):
+    event = EventFactory(organization=organization)
+    own_room = SessionFactory(event=event, venue=VenueFactory(organization=organization))
+    services.event_update(user=manager, event=event, venue=VenueFactory(organization=organization))
+    follows = event.sessions.exclude(pk=own_room.pk).get()
+    own_room.refresh_from_db()
+    assert (follows.sequence, follows.status) == (1, Session.Status.MOVED)
+    assert own_room.sequence == 0  # has its own room: unaffected
+
+
+def test_session_str_is_in_the_event_timezone(organization):
+    event = EventFactory(organization=organization, timezone="Asia/Tokyo", with_session=False)
+    session = SessionFactory(event=event, starts_at=dt.datetime(2027, 1, 5, 10, 0, tzinfo=dt.UTC))
+    assert str(session).endswith("2027-01-05 19:00")
