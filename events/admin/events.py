@@ -223,6 +223,18 @@ class EventAdmin(OrganizationScopedAdmin):
             kwargs["form_kwargs"] = {"event": obj}  # for the time zone hint
         return kwargs
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Never write back the seat counters this form loaded: registrations may have changed
+        # them since. Save the edited fields only, then let a bigger capacity reach the waiting list.
+        fields = [f.name for f in Event._meta.concrete_fields if f.name not in ("id", "seats_held", "waitlist_count")]
+        obj.save(update_fields=fields)
+        if "capacity" in form.changed_data and obj.capacity > (form.initial.get("capacity") or 0):
+            from registrations.services import waitlist_promote
+
+            waitlist_promote(event_id=obj.pk)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Session:
             return super().save_formset(request, form, formset, change)

@@ -579,3 +579,26 @@ def test_list_pages_query_count_does_not_grow_with_rows(organizer_client, org, u
         make_event()
     with django_assert_max_num_queries(len(one_row.captured_queries)):
         assert organizer_client.get(url).status_code == 200
+
+
+def test_admin_save_keeps_seat_counters_and_promotes_on_bigger_capacity(db, rf):
+    """The change form loaded stale counters; saving it must not write them back."""
+    from types import SimpleNamespace
+
+    from django.contrib import admin as django_admin
+
+    from registrations import services as registration_services
+
+    event = EventFactory(capacity=1)
+    stale = Event.objects.get(pk=event.pk)  # what the admin form was built from
+    registration_services.registration_create(event_id=event.pk, name="A", email="a@x.org", language="en")
+    waiting = registration_services.registration_create(event_id=event.pk, name="B", email="b@x.org", language="en")
+    stale.capacity = 2
+    request = rf.post("/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    form = SimpleNamespace(changed_data=["capacity"], initial={"capacity": 1})
+    django_admin.site._registry[Event].save_model(request, stale, form, change=True)
+    event.refresh_from_db()
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"  # the new seat went to the waiting list
+    assert (event.capacity, event.seats_held, event.waitlist_count) == (2, 2, 0)
