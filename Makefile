@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate demo install install-dev install-browser vendor clean
+.PHONY: run test lint format messages makemessages migrate demo install install-dev install-browser vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ install-browser: install-dev
 		(apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
 	@chromium --version
 
-migrate: install
+# Translations: .po files are in git, .mo files are built here (Babel, so no GNU gettext needed).
+messages: install
+	@for domain in django djangojs; do \
+		if ls locale/*/LC_MESSAGES/$$domain.po >/dev/null 2>&1; then \
+			$(BIN)/pybabel compile -q -d locale -D $$domain || exit 1; fi; done
+
+migrate: messages
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -52,9 +58,15 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint messages
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=backend.settings_test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Developers: refresh the .po files after changing UI strings (needs GNU gettext: apt-get install gettext).
+makemessages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
+	DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs --all --no-obsolete --ignore=.venv --ignore=var \
+		--ignore=test-artifacts --ignore=checkin/static/checkin/vendor
 
 # Front-end files are vendored (pinned in package.json, hashes in checkin/static/checkin/vendor/VENDOR.md).
 vendor:
