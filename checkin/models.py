@@ -1,1 +1,105 @@
+"""Check-ins: every recorded door scan of a ticket for a session.
 
+Exactly-once lives in the database, not in the code that writes the rows:
+
+- ``nonce`` is unique: the client makes one UUID per scan, so a retried request (a phone on bad
+  Wi-Fi, an offline batch uploaded twice) hits the index and replays the stored ``response``.
+- ``checkin_one_effective_in``: at most one *effective* "in" (not reverted, not a recorded
+  duplicate) per ticket, session and entry. Two volunteers scanning one ticket at the same
+  moment both try the same INSERT; the index lets exactly one through and the other becomes a
+  recorded duplicate (``already_checked_in``).
+- ``entry`` numbers the times one ticket entered one session. It is 1 for everyone who never
+  left; a recorded exit ("out" with the same entry number) lets the person back in as entry 2,
+  and so on. Without a recorded exit a second "in" is a duplicate, so a ticket cannot be
+  shared by handing the phone back through the door.
+
+Rejected scans (invalid, wrong event, cancelled, unpaid, not open, not inside) write nothing:
+the hot path for them is read-only, and a retry is simply evaluated again.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Session
+from registrations.models import Registration, Ticket
+
+# Roles that may scan tickets at the door (all of them: volunteers are the main users).
+CHECKIN_ROLES = ("owner", "manager", "volunteer")
+
+
+class CheckIn(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("In")
+        OUT = "out", _("Out")
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Online")
+        OFFLINE = "offline", _("Offline (uploaded later)")
+
+    class Status(models.TextChoices):
+        OK = "ok", _("OK")
+        ALREADY_CHECKED_IN = "already_checked_in", _("Already checked in (recorded duplicate)")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="checkins")
+    # Denormalised from the ticket: reports and the name search group by registration.
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="checkins")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="checkins")
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
+    entry = models.PositiveSmallIntegerField(
+        default=1, help_text=_("The n-th time this ticket entered this session; an exit closes entry n.")
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OK)
+    is_duplicate = models.BooleanField(default=False)
+    # Client time for offline scans (when the person was at the door), server time online.
+    scanned_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    scanned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    device = models.CharField(max_length=64, blank=True)
+    nonce = models.UUIDField(unique=True)
+    source = models.CharField(max_length=7, choices=Source.choices, default=Source.ONLINE)
+    # The answer the scanner got, replayed verbatim for the same nonce.
+    response = models.JSONField(default=dict, blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("check-in")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "session", "entry"],
+                condition=Q(direction="in", is_duplicate=False, reverted_at__isnull=True),
+                name="checkin_one_effective_in",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "session", "entry"],
+                condition=Q(direction="out", is_duplicate=False, reverted_at__isnull=True),
+                name="checkin_one_effective_out",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_duplicate=False, status="ok") | Q(is_duplicate=True, status="already_checked_in"),
+                name="checkin_duplicate_status",
+            ),
+            models.CheckConstraint(condition=Q(entry__gte=1), name="checkin_entry_positive"),
+        ]
+        indexes = [
+            # ?since= refreshes of the offline list and arrivals-over-time reports.
+            models.Index(fields=["session", "recorded_at"], name="checkin_session_recorded"),
+            models.Index(fields=["registration", "session"], name="checkin_registration_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} ticket {self.ticket_id} @ session {self.session_id} ({self.status})"
+
+    @property
+    def is_effective(self) -> bool:
+        return not self.is_duplicate and self.reverted_at is None

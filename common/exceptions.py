@@ -140,3 +140,13 @@ class PaymentUnavailable(DomainError):
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used for a different request.")
+
+
+class CheckinNonceReused(Conflict):
+    code = "nonce_reused"
+    default_message = _("This scan id (nonce) was already used for another ticket, session or direction.")
+
+
+class CheckinNotLatest(Conflict):
+    code = "checkin_not_latest"
+    default_message = _("Undo the later scans of this ticket first.")

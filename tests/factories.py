@@ -124,3 +124,16 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
             from registrations.services import event_recount
 
             event_recount(event_id=obj.event_id)
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    """A recorded "in" at the ticket's event's first session (pass ``ticket`` and ``session``)."""
+
+    class Meta:
+        model = "checkin.CheckIn"
+
+    ticket = factory.LazyFunction(lambda: RegistrationFactory().tickets.get(position=0))
+    registration = factory.LazyAttribute(lambda o: o.ticket.registration)
+    session = factory.LazyAttribute(lambda o: o.ticket.registration.event.sessions.order_by("starts_at").first())
+    scanned_at = factory.LazyFunction(timezone.now)
+    nonce = factory.Faker("uuid4", cast_to=None)
