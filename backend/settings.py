@@ -167,6 +167,8 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.Event.Status",
         "SessionStatusEnum": "events.models.Session.Status",
         "QuestionKindEnum": "events.models.Question.Kind",
+        "RegistrationStatusEnum": "registrations.models.Registration.Status",
+        "ContentLanguageEnum": "common.i18n.CONTENT_LANGUAGE_CHOICES",
     },
 }
 

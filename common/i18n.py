@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 Translations = Mapping[str, str]
 
+# For the OpenAPI schema's enum of content languages (drf-spectacular ENUM_NAME_OVERRIDES).
+CONTENT_LANGUAGE_CHOICES = [(code, code) for code in settings.CONTENT_LANGUAGES]
+
 
 def content_languages() -> list[str]:
     return list(settings.CONTENT_LANGUAGES)

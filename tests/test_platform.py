@@ -58,3 +58,11 @@ def test_settings_refuse_to_start_without_secret_key_in_production():
         check=False,
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_openapi_schema_is_valid_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/checkin/" in out.read_text()
