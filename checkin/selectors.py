@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import zoneinfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -37,7 +39,17 @@ def is_checkin_staff(*, user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return Membership.objects.filter(user_id=user.pk, role__in=CHECKIN_ROLES).exists()
+    # Asked on every scan: cached briefly, dropped when a membership changes (checkin.signals).
+    key = checkin_staff_cache_key(user.pk)
+    allowed = cache.get(key)
+    if allowed is None:
+        allowed = Membership.objects.filter(user_id=user.pk, role__in=CHECKIN_ROLES).exists()
+        cache.set(key, allowed, settings.TOKEN_CACHE_SECONDS)
+    return allowed
+
+
+def checkin_staff_cache_key(user_id: int) -> str:
+    return f"checkin-staff:{user_id}"
 
 
 def membership_exists(*, user, organization_ref) -> Exists:

@@ -235,8 +235,11 @@ def _refused(scan: _Scan, status: str) -> CheckinResult:
 def _insert(row: CheckIn) -> bool:
     """INSERT in a savepoint; False when a unique index refused it (the caller finds out which)."""
     try:
-        with transaction.atomic():
-            row.save(force_insert=True)
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        else:
+            row.save(force_insert=True)  # autocommit: one statement, its own transaction
     except IntegrityError:
         return False
     return True

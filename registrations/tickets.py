@@ -265,7 +265,12 @@ def verify_ticket(*, code: str) -> Ticket:
     """
     ticket_id = parse_ticket_code(code)
     try:
-        return Ticket.objects.select_related("registration", "registration__event").get(pk=ticket_id)
+        return (
+            Ticket.objects.select_related("registration", "registration__event")
+            # The door needs the event's title and rules, not its long texts.
+            .defer("registration__event__description", "registration__event__search_text")
+            .get(pk=ticket_id)
+        )
     except Ticket.DoesNotExist:
         raise TicketCodeInvalid() from None
 
