@@ -14,6 +14,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -39,17 +40,24 @@ def is_checkin_staff(*, user) -> bool:
         return False
     if user.is_superuser:
         return True
-    # Asked on every scan: cached briefly, dropped when a membership changes (checkin.signals).
-    key = checkin_staff_cache_key(user.pk)
-    allowed = cache.get(key)
-    if allowed is None:
-        allowed = Membership.objects.filter(user_id=user.pk, role__in=CHECKIN_ROLES).exists()
-        cache.set(key, allowed, settings.TOKEN_CACHE_SECONDS)
-    return allowed
+    return bool(scannable_organization_ids(user=user))
 
 
 def checkin_staff_cache_key(user_id: int) -> str:
-    return f"checkin-staff:{user_id}"
+    return f"checkin-orgs:{user_id}"
+
+
+def scannable_organization_ids(*, user) -> frozenset[int]:
+    """Organizations the user may scan for. Asked on every scan, so cached briefly and dropped
+    whenever one of the user's memberships changes (checkin.signals)."""
+    key = checkin_staff_cache_key(user.pk)
+    ids = cache.get(key)
+    if ids is None:
+        ids = frozenset(
+            Membership.objects.filter(user_id=user.pk, role__in=CHECKIN_ROLES).values_list("organization_id", flat=True)
+        )
+        cache.set(key, ids, settings.TOKEN_CACHE_SECONDS)
+    return ids
 
 
 def membership_exists(*, user, organization_ref) -> Exists:
@@ -60,7 +68,7 @@ def membership_exists(*, user, organization_ref) -> Exists:
 def may_scan(*, user, organization_id: int) -> bool:
     if user.is_superuser:
         return True
-    return Membership.objects.filter(user_id=user.pk, organization_id=organization_id, role__in=CHECKIN_ROLES).exists()
+    return organization_id in scannable_organization_ids(user=user)
 
 
 def scannable_sessions(*, user) -> QuerySet[Session]:
@@ -70,9 +78,35 @@ def scannable_sessions(*, user) -> QuerySet[Session]:
     return queryset.filter(membership_exists(user=user, organization_ref=OuterRef("event__organization_id")))
 
 
+SESSION_CACHE_SECONDS = 10
+
+
+def session_cache_key(session_id: int) -> str:
+    return f"checkin-session:{session_id}"
+
+
 def session_for_checkin(*, user, session_id: int) -> Session | None:
-    """The session with its event, if the user may scan for it; one query."""
-    return scannable_sessions(user=user).select_related("event").filter(pk=session_id).first()
+    """The session with its event, if the user may scan for it.
+
+    Every scan asks this, so the (session, event) pair is cached for a few seconds: saving a
+    session or its event drops the entry (checkin.signals), and the short expiry bounds how long
+    another process's copy can lag behind a change.
+    """
+    key = session_cache_key(session_id)
+    session = cache.get(key)
+    if session is None:
+        session = (
+            Session.objects.select_related("event")
+            .defer("event__description", "event__search_text", "event__summary")
+            .filter(pk=session_id)
+            .first()
+        )
+        if session is None:
+            return None
+        cache.set(key, session, SESSION_CACHE_SECONDS)
+    if not may_scan(user=user, organization_id=session.event.organization_id):
+        return None
+    return session
 
 
 def session_for_checkin_or_404(*, user, session_id: int) -> Session:
@@ -283,3 +317,72 @@ def session_offline_tickets(*, session: Session, since: dt.datetime | None = Non
             }
         )
     return rows
+
+
+# --- the scan's hot path ----------------------------------------------------------------------
+
+
+def _in_model_order(model, wanted: set[str]) -> tuple[str, ...]:
+    # Model.from_db expects the columns in the model's own field order.
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+_TICKET_FIELDS = _in_model_order(Ticket, {"id", "registration_id", "position", "name"})
+_REGISTRATION_FIELDS = _in_model_order(
+    Registration,
+    {
+        "id",
+        "event_id",
+        "name",
+        "status",
+        "party_size",
+        "answers",
+        "amount_due",
+        "currency",
+        "payment_method",
+        "paid_at",
+    },
+)
+
+
+def _scan_sql() -> str:
+    ticket, registration = Ticket._meta, Registration._meta
+    columns = [f"t.{ticket.get_field(f).column}" for f in _TICKET_FIELDS]
+    columns += [f"r.{registration.get_field(f).column}" for f in _REGISTRATION_FIELDS]
+    return (
+        f"SELECT {', '.join(columns)} FROM {ticket.db_table} t "
+        f"JOIN {registration.db_table} r ON r.id = t.{ticket.get_field('registration').column} WHERE t.id = %s"
+    )
+
+
+def _converted(model, names, values) -> list:
+    """Apply the same database-to-Python conversions the ORM would (JSON text, decimals, datetimes)."""
+    out = []
+    for name, value in zip(names, values, strict=True):
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        out.append(value)
+    return out
+
+
+def ticket_for_scan(*, ticket_id: int) -> Ticket | None:
+    """The ticket and its registration in one hand-written query (no event: the caller has it).
+
+    Every scan runs this; building the equivalent ORM query costs more than running it, so the
+    SQL is prepared here from the models' own metadata and the rows are converted like the ORM
+    would, then turned into ordinary (partly deferred) model instances.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_scan_sql(), [ticket_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_TICKET_FIELDS)
+    ticket = Ticket.from_db(connection.alias, _TICKET_FIELDS, _converted(Ticket, _TICKET_FIELDS, row[:split]))
+    registration = Registration.from_db(
+        connection.alias, _REGISTRATION_FIELDS, _converted(Registration, _REGISTRATION_FIELDS, row[split:])
+    )
+    ticket.registration = registration
+    return ticket

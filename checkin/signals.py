@@ -2,10 +2,22 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from checkin.selectors import checkin_staff_cache_key
-from events.models import Membership
+from checkin.selectors import checkin_staff_cache_key, session_cache_key
+from events.models import Event, Membership, Session
 
 
 @receiver([post_save, post_delete], sender=Membership)
-def _forget_checkin_role(sender, instance: Membership, **kwargs) -> None:
+def _forget_checkin_roles(sender, instance: Membership, **kwargs) -> None:
     cache.delete(checkin_staff_cache_key(instance.user_id))
+
+
+@receiver([post_save, post_delete], sender=Session)
+def _forget_session(sender, instance: Session, **kwargs) -> None:
+    cache.delete(session_cache_key(instance.pk))
+
+
+@receiver(post_save, sender=Event)
+def _forget_event_sessions(sender, instance: Event, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"seats_held", "waitlist_count", "updated_at"}:
+        return
+    cache.delete_many([session_cache_key(pk) for pk in instance.sessions.values_list("pk", flat=True)])
