@@ -12,4 +12,6 @@ urlpatterns = [
     path("api/v1/", include("registrations.urls")),
     path("api/v1/", include("checkin.urls")),
     path("api/v1/", include(("events.urls", "events"), namespace="api")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("events.page_urls")),
 ]

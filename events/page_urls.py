@@ -1,0 +1,16 @@
+"""Public, server-rendered pages (the API lives under /api/v1/)."""
+
+from django.urls import path
+
+from events import views as event_views
+from registrations import views as registration_views
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", event_views.event_list, name="event-list"),
+    path("events/<slug:slug>/", event_views.event_detail, name="event-detail"),
+    path("events/<slug:slug>/register/", registration_views.register, name="register"),
+    path("manage/<str:token>/", registration_views.manage, name="manage"),
+    path("manage/<str:token>/cancel/", registration_views.manage_cancel, name="manage-cancel"),
+]

@@ -1,0 +1,255 @@
+"""Public pages for one's own registration: the register POST, the private manage page, cancelling.
+
+The manage pages are reached only through the private link ``/manage/<token>/``: the token is
+the only key, an unknown token is a 404, and nothing on them belongs to anyone but the token's
+holder. Because the token is in the URL, their responses are never cached or sent on as a referrer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from common.exceptions import DomainError, InvalidInput, NotFound
+from common.i18n import active_language, pick
+from events.models import Event, Question, Session
+from events.views import VenueView, event_page, get_event, lang_query, not_found, page_context, session_views
+from registrations import calendars, selectors, services
+from registrations.forms import RegistrationForm
+from registrations.models import CalendarFeed, Registration
+
+MANAGE_TOKEN_MAX_LENGTH = 64
+
+
+# Not "no-referrer": under that policy browsers send "Origin: null" with every POST from the
+# page (Fetch spec), which Django's CSRF check rightly rejects, so the cancel button and the
+# language switcher would fail. "strict-origin" sends at most the bare origin, never the path
+# with the token, to anyone, ourselves included, and keeps same-origin POSTs verifiable.
+REFERRER_POLICY = "strict-origin"
+
+
+def private_page(view):
+    """The URL holds a secret: keep the response out of caches and search engines, and the token out of Referer."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = REFERRER_POLICY
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+# --- register ------------------------------------------------------------------------------------
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    """POST the event page's form: book through the service, then redirect to the private manage page."""
+    event = get_event(slug)
+    if event is None:
+        return not_found(request, _("This event does not exist or is no longer published."))
+    if request.method == "GET":
+        return redirect(reverse("pages:event-detail", kwargs={"slug": slug}) + lang_query(request) + "#register")
+    language = active_language()
+    form = RegistrationForm(
+        request.POST,
+        event=event,
+        language=language,
+        payments_enabled=services.payments_enabled(),
+        user=request.user,
+    )
+    if form.is_valid():
+        try:
+            registration = services.registration_create(
+                event_slug=event.slug, language=language, user=request.user, **form.service_kwargs()
+            )
+        except InvalidInput as exc:
+            form.add_domain_errors(exc)
+        except NotFound:
+            return not_found(request, _("This event does not exist or is no longer published."))
+        except DomainError as exc:  # AlreadyRegistered, RegistrationClosed, PaymentUnavailable
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Thank you for registering. Keep the link to this page: it is yours alone."))
+            return redirect(reverse("pages:manage", kwargs={"token": registration.manage_token}) + lang_query(request))
+    return event_page(request, event=event, form=form)
+
+
+# --- manage ----------------------------------------------------------------------------------------
+
+
+def registration_by_token(token: str) -> Registration | None:
+    """The registration holding this manage token, with everything the manage page shows loaded."""
+    if not token or len(token) > MANAGE_TOKEN_MAX_LENGTH:
+        return None
+    sessions = Session.objects.select_related("venue", "venue__organization")
+    return (
+        Registration.objects.select_related(
+            "event", "event__organization", "event__venue", "event__venue__organization"
+        )
+        .prefetch_related("tickets", Prefetch("event__sessions", queryset=sessions), "event__questions")
+        .filter(manage_token=token)
+        .first()
+    )
+
+
+def google_calendar_url(*, event: Event, session: Session, language: str) -> str:
+    """A "add to Google Calendar" template link for one session (times in UTC, shown in the event's zone)."""
+    fallbacks = [event.default_language, event.organization.default_language]
+    title = pick(event.title, language, fallbacks) or event.slug
+    session_title = pick(session.title, language, fallbacks)
+    if session_title:
+        title = f"{title} — {session_title}"
+    stamp = "%Y%m%dT%H%M%SZ"
+    start = session.starts_at.astimezone(dt.UTC).strftime(stamp)
+    end = session.ends_at.astimezone(dt.UTC).strftime(stamp)
+    details = "\n\n".join(
+        part for part in (pick(event.summary, language, fallbacks), calendars.event_url(event)) if part
+    )
+    venue = session.effective_venue
+    if venue is not None:
+        location = ", ".join(
+            part for part in (pick(venue.name, language, fallbacks), pick(venue.address, language, fallbacks)) if part
+        )
+    else:
+        location = event.online_url
+    params = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start}/{end}",
+        "details": details,
+        "location": location,
+        "ctz": event.timezone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(params)
+
+
+def personal_feed_urls(*, email: str) -> tuple[str, str]:
+    """The https:// and webcal:// URLs of the address's private feed, made on first need.
+
+    Creating goes through ``calendar_feed_rotate``, which only rotates an existing feed, so it is
+    called only when there is none yet (a race between two first views rotates once, harmlessly:
+    the newer page shows the live URL).
+    """
+    feed = CalendarFeed.objects.filter(email=email.strip().lower()).first()
+    if feed is None:
+        feed = services.calendar_feed_rotate(email=email)
+    https_url = settings.SITE_URL + reverse("registrations:personal-feed", kwargs={"token": feed.token})
+    return https_url, "webcal://" + https_url.split("://", 1)[1]
+
+
+@dataclass
+class TicketView:
+    name: str
+    position: int
+    svg_url: str
+    png_url: str
+
+
+def _answers(registration: Registration, language: str) -> list[tuple[str, str]]:
+    fallbacks = [registration.event.default_language]
+    rows = []
+    for question in registration.event.questions.all():
+        if question.key not in registration.answers:
+            continue
+        value = registration.answers[question.key]
+        if question.kind == Question.Kind.CHECKBOX:
+            text = _("Yes") if value else _("No")
+        elif question.kind == Question.Kind.CHOICE:
+            choice = next((c for c in question.choices or [] if c.get("value") == value), None)
+            text = pick(choice.get("label"), language, fallbacks) if choice else str(value)
+        else:
+            text = str(value)
+        rows.append((question.t("label", language) or question.key, text))
+    return rows
+
+
+def _manage_context(request: HttpRequest, registration: Registration) -> dict:
+    language = active_language()
+    event = registration.event
+    fallbacks = [event.default_language, event.organization.default_language]
+    confirmed = registration.status == Registration.Status.CONFIRMED
+    context = {
+        "registration": registration,
+        "event": event,
+        "title": pick(event.title, language, fallbacks) or event.slug,
+        "event_url": reverse("pages:event-detail", kwargs={"slug": event.slug}),
+        "event_cancelled": event.status == Event.Status.CANCELLED,
+        "online_url": event.online_url if confirmed else "",
+        "venue": VenueView.of(event.venue, language, fallbacks),
+        "sessions": session_views(event, language),
+        "answers": _answers(registration, language),
+        "can_cancel": registration.status in Registration.ACTIVE,
+        "waitlist_position": selectors.waitlist_position(registration=registration),
+        "tickets": [],
+    }
+    if registration.status == Registration.Status.PENDING_PAYMENT:
+        context["payment_url"] = selectors.payment_url(registration=registration)
+    if confirmed:
+        links = selectors.registration_links(registration=registration)
+        context["tickets"] = [
+            TicketView(
+                name=ticket.name,
+                position=ticket.position,
+                svg_url=selectors.ticket_image_url(registration=registration, position=ticket.position, fmt="svg"),
+                png_url=selectors.ticket_image_url(registration=registration, position=ticket.position, fmt="png"),
+            )
+            for ticket in registration.tickets.all()
+        ]
+        context["calendar_url"] = links["calendar_url"]
+        context["feed_url"], context["webcal_url"] = personal_feed_urls(email=registration.email)
+        now = timezone.now()
+        upcoming = [s for s in event.sessions.all() if not s.is_cancelled and s.ends_at >= now]
+        if upcoming and event.status != Event.Status.CANCELLED:
+            context["google_url"] = google_calendar_url(event=event, session=upcoming[0], language=language)
+    return page_context(request, **context)
+
+
+@private_page
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    registration = registration_by_token(token)
+    if registration is None:
+        return not_found(request, _("This registration link is not valid. Please use the link from your email."))
+    return render(request, "pages/manage.html", _manage_context(request, registration))
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm; POST cancels (freeing the seat for the waiting list) and returns to the manage page."""
+    registration = registration_by_token(token)
+    if registration is None:
+        return not_found(request, _("This registration link is not valid. Please use the link from your email."))
+    manage_url = reverse("pages:manage", kwargs={"token": token}) + lang_query(request)
+    if registration.status not in Registration.ACTIVE:
+        return redirect(manage_url)
+    if request.method == "POST":
+        services.registration_cancel(registration_id=registration.pk)
+        messages.success(request, _("Your registration has been cancelled."))
+        return redirect(manage_url)
+    language = active_language()
+    event = registration.event
+    context = page_context(
+        request,
+        registration=registration,
+        title=pick(event.title, language, [event.default_language]) or event.slug,
+        sessions=session_views(event, language),
+        event=event,
+    )
+    return render(request, "pages/manage_cancel.html", context)
