@@ -30,8 +30,9 @@ install-dev: $(VENV)/.dev-installed
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser download
 # cannot work offline). Needs root for apt; without Chromium the browser tests are skipped.
 install-browser: install-dev
-	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 || \
-		(apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+	@(command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "noto.*cjk") || \
+		apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk >/dev/null)
 	@chromium --version
 
 # Translations: .po files are in git, .mo files are built here (Babel, so no GNU gettext needed).
