@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.views import healthz
@@ -13,5 +14,7 @@ urlpatterns = [
     path("api/v1/", include("checkin.urls")),
     path("api/v1/", include(("events.urls", "events"), namespace="api")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("scan/", include("checkin.page_urls")),
     path("", include("events.page_urls")),
 ]

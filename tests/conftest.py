@@ -50,3 +50,16 @@ def stripe_stub(settings):
         settings.STRIPE_API_BASE = stub.url
         settings.STRIPE_MAX_NETWORK_RETRIES = 0
         yield stub
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_language():
+    """Each test starts with an empty cache (roles and sessions are cached by id, and SQLite reuses
+    ids) and the default language (a request leaves its language active in the thread)."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    cache.clear()
+    yield
+    cache.clear()
+    translation.deactivate()
