@@ -160,3 +160,18 @@ def test_password_option_applies_to_new_accounts_only(client):
 
     assert client.login(username="manager", password="first-secret")
     assert not client.login(username="manager", password="second-secret")
+
+
+@pytest.mark.django_db
+def test_demo_has_registrations_and_a_waiting_list():
+    from registrations.models import Registration
+    from registrations.services import event_recount
+
+    call_command("demo_data", stdout=StringIO())
+    tea = Event.objects.get(slug__contains="tea")
+    statuses = set(Registration.objects.filter(event=tea).values_list("status", flat=True))
+    assert {"confirmed", "waitlisted"} <= statuses  # the small paid workshop is full
+    assert Registration.objects.filter(event__status="published").count() > 30
+    for event in Event.objects.all():
+        counters = (event.seats_held, event.waitlist_count)
+        assert counters == (lambda e: (e.seats_held, e.waitlist_count))(event_recount(event_id=event.pk))

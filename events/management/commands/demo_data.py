@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from events.models import Category, Event, Membership, Organization, Question, Session, Venue
 from events.services import event_create, event_publish, localize, session_create, sessions_generate
+from registrations.models import Registration
 
 ORG_SLUG = "chaoyang-international"
 ORG_TIMEZONE = "Asia/Shanghai"
@@ -42,6 +43,30 @@ class DemoUser:
     role: str
     is_staff: bool
 
+
+# (name, email, language, nationality answer, Mandarin level answer)
+RESIDENTS = (
+    ("Emma Schulz", "emma.schulz@example.de", "en", "de", "pinyin"),
+    ("田中 由紀", "yuki.tanaka@example.jp", "ja", "jp", "never"),
+    ("James O'Brien", "james.obrien@example.co.uk", "en", "gb", "never"),
+    ("김민준", "minjun.kim@example.kr", "en", "kr", "hsk2"),
+    ("Sofia Rossi", "sofia.rossi@example.it", "en", "other", "pinyin"),
+    ("佐藤 浩", "hiroshi.sato@example.jp", "ja", "jp", "pinyin"),
+    ("Anna Kowalska", "anna.kowalska@example.pl", "en", "other", "never"),
+    ("Lucas Martin", "lucas.martin@example.fr", "en", "fr", "hsk2"),
+    ("Olga Ivanova", "olga.ivanova@example.ru", "zh-hans", "ru", "hsk2"),
+    ("Daniel Cohen", "daniel.cohen@example.com", "en", "us", "never"),
+    ("山本 さくら", "sakura.yamamoto@example.jp", "ja", "jp", "never"),
+    ("Priya Sharma", "priya.sharma@example.in", "en", "other", "pinyin"),
+    ("Mateo García", "mateo.garcia@example.es", "en", "other", "never"),
+    ("Chloé Dubois", "chloe.dubois@example.fr", "en", "fr", "pinyin"),
+    ("Noah Williams", "noah.williams@example.com", "en", "us", "never"),
+    ("李 娜", "li.na@example.cn", "zh-hans", "cn", "hsk2"),
+    ("鈴木 健", "ken.suzuki@example.jp", "ja", "jp", "hsk2"),
+    ("Hannah Becker", "hannah.becker@example.de", "en", "de", "never"),
+    ("Ethan Brown", "ethan.brown@example.com", "en", "us", "pinyin"),
+    ("Isabella Costa", "isabella.costa@example.br", "en", "other", "never"),
+)
 
 USERS = (
     DemoUser("organizer", "Mei", "Li", Membership.Role.OWNER, True),
@@ -588,6 +613,38 @@ class Command(BaseCommand):
                 Question.objects.create(event=event, position=position, **question)
             if spec.publish:
                 event_publish(user=owner, event=event)
+                if event.price > 0:
+                    # Many residents pay cash; it also lets the demo take registrations without Stripe.
+                    Event.objects.filter(pk=event.pk).update(allow_pay_at_door=True, max_guests=2)
+                if starts_at > now:
+                    self._register_people(event=event, spec=spec)
+
+    def _register_people(self, *, event: Event, spec) -> None:
+        """Residents from the demo list register as the site would: a full event gets a waiting list."""
+        from registrations.services import registration_create
+
+        event.refresh_from_db()
+        wanted = min(len(RESIDENTS), event.capacity + 2 if event.capacity <= 16 else len(RESIDENTS) // 2)
+        for index, (name, email, language, country, level) in enumerate(RESIDENTS[:wanted]):
+            answers = {}
+            for question in spec.questions:
+                if question["key"] == "nationality":
+                    answers["nationality"] = country
+                elif question["key"] == "mandarin_level":
+                    answers["mandarin_level"] = level
+                elif question["key"] == "wheelchair_seat":
+                    answers["wheelchair_seat"] = index % 9 == 0
+            guests = ["Mia Schulz", "Leo Schulz"] if index == 0 and event.max_guests >= 2 else []
+            registration_create(
+                event_id=event.pk,
+                name=name,
+                email=email,
+                language=language,
+                answers=answers,
+                consents={"privacy": True},
+                guests=guests,
+                pay_at_door=event.price > 0,
+            )
 
     def _print_summary(self, organization: Organization) -> None:
         events = Event.objects.filter(organization=organization)
@@ -603,6 +660,11 @@ class Command(BaseCommand):
             ),
             ("sessions", Session.objects.filter(event__organization=organization).count()),
             ("registration questions", Question.objects.filter(event__organization=organization).count()),
+            ("registrations", Registration.objects.filter(event__organization=organization).count()),
+            (
+                "on waiting lists",
+                Registration.objects.filter(event__organization=organization, status="waitlisted").count(),
+            ),
         ]
         for label, count in lines:
             self.stdout.write(f"  {count:>3} {label}")
