@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -10,7 +11,27 @@ app = Celery("huiguan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Celery's Django fixup closes every database connection before and after every task, so each
+# task opens a new PostgreSQL connection (~20 ms, more than most of our tasks take). Keep them
+# the way Django does for requests instead: CONN_MAX_AGE and CONN_HEALTH_CHECKS, applied around
+# each task by close_old_connections(). (The fixup then only recycles every 2 × this many tasks.)
+app.conf.db_reuse_max = 10_000
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_database_connections(sender=None, **kwargs) -> None:
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return  # eager tasks run inside the caller's request and transaction: leave its connection alone
+    from django.db import close_old_connections
+
+    close_old_connections()
+
 
 app.conf.beat_schedule = {
     "expire-payment-holds": {"task": "registrations.tasks.expire_payment_holds", "schedule": 60.0},
+    # The outbox (notifications/): leftovers and retries, reminders before sessions, feedback after events.
+    "sweep-notifications": {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0},
+    "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
+    "send-feedback-requests": {"task": "notifications.tasks.send_feedback_requests", "schedule": 900.0},
 }

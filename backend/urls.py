@@ -16,5 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),
+    path("", include("notifications.urls")),
     path("", include("events.page_urls")),
 ]

@@ -4,7 +4,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -170,6 +170,11 @@ class Event(TranslatedMixin, models.Model):
     )
     checkin_opens_minutes = models.PositiveIntegerField(
         default=60, help_text=_("Check-in opens this many minutes before a session starts.")
+    )
+    reminder_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(168)],
+        help_text=_("Confirmed attendees get a reminder email this many hours before each session (0 = none)."),
     )
     # Maintained under the event row lock by registrations.services (see docs/locking.md):
     # seats held by confirmed + pending-payment registrations, and registrations waiting.

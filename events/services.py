@@ -210,6 +210,9 @@ def event_cancel(*, user, event: Event) -> Event:
     event.status = Event.Status.CANCELLED
     event.cancelled_at = timezone.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    from notifications.services import notify_event_cancelled
+
+    notify_event_cancelled(event=event)
     return event
 
 
@@ -306,6 +309,9 @@ def session_update(
         )
         session.sequence += 1
         session.status = Session.Status.MOVED
+        from notifications.services import notify_session_changed
+
+        notify_session_changed(session=session, old_starts_at=before[0], old_ends_at=before[1], old_venue_id=before[2])
     session.save()
     return session
 
@@ -320,6 +326,9 @@ def session_cancel(*, user, session: Session) -> Session:
     session.status = Session.Status.CANCELLED
     session.sequence += 1
     session.save(update_fields=["status", "sequence", "updated_at"])
+    from notifications.services import notify_session_cancelled
+
+    notify_session_cancelled(session=session)
     return session
 
 
@@ -424,4 +433,7 @@ def sessions_generate(
     created = Session.objects.bulk_create(sessions)
     event.recurrence_rule = rule.strip()[:500]
     event.save(update_fields=["recurrence_rule", "updated_at"])
+    from notifications.services import notify_schedule_changed
+
+    notify_schedule_changed(event=event, created=created, cancelled_ids=replaced_ids)
     return created

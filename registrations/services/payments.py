@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailable
 from events.models import PAYMENT_METHODS, Event
+from notifications import services as notifications
 from registrations.models import Payment, Registration, StripeEvent
 from registrations.services.register import _lock_event, _move, _release_overdue_holds, _save_counters
 
@@ -231,6 +232,7 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "paid_at", "confirmed_at", "hold_expires_at", "updated_at"])
     _save_counters(event)
+    notifications.notify_registration(registration=registration, kind=notifications.Kind.CONFIRMATION)
 
 
 # --- refunds ------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from common.exceptions import AlreadyRegistered, InvalidInput, NotFound, PaymentUnavailable, RegistrationClosed
 from common.i18n import normalize_language
 from events.models import Event, Question
+from notifications import services as notifications
 from registrations.models import Registration, Ticket
 
 MAX_TEXT_ANSWER = 1000
@@ -234,9 +234,7 @@ def registration_create(
         )
         if existing is None:
             raise
-        from registrations import tasks
-
-        transaction.on_commit(partial(tasks.send_manage_link.delay, registration_id=existing))
+        notifications.notify_manage_link(registration_id=existing, now=now)
         raise AlreadyRegistered() from exc
 
 
@@ -276,6 +274,7 @@ def _registration_insert(
         for position, guest in enumerate(["", *guests])
     )
     _save_counters(event)
+    notifications.notify_registration_status(registration=registration)
     registration._prefetched_objects_cache = {"tickets": tickets}
     return registration
 
@@ -307,6 +306,7 @@ def waitlist_promote_next(*, event: Event, now: dt.datetime | None = None) -> li
         _give_seat(registration, event=event, now=now)
         registration.promoted_at = now
         registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "promoted_at", "updated_at"])
+        notifications.notify_registration(registration=registration, kind=notifications.Kind.PROMOTED)
         free -= registration.party_size
         promoted.append(registration)
     return promoted
@@ -320,6 +320,7 @@ def _expire_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registratio
         _move(event, registration, Registration.Status.EXPIRED)
         registration.expired_at = now
         registration.save(update_fields=["status", "expired_at", "updated_at"])
+        notifications.notify_registration(registration=registration, kind=notifications.Kind.HOLD_EXPIRED)
     return overdue
 
 
@@ -364,6 +365,9 @@ def registration_cancel(*, registration_id: int, now: dt.datetime | None = None)
     registration.cancelled_at = now
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "cancelled_at", "hold_expires_at", "updated_at"])
+    notifications.notify_registration(
+        registration=registration, kind=notifications.Kind.CANCELLED, params={"scope": "registration"}
+    )
     if held_seats:
         _release_overdue_holds(event=event, now=now)
         waitlist_promote_next(event=event, now=now)
