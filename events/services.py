@@ -211,7 +211,9 @@ def event_cancel(*, user, event: Event) -> Event:
     event.cancelled_at = timezone.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
     from notifications.services import notify_event_cancelled
+    from registrations.services.payments import refund_event_payments
 
+    refund_event_payments(event=event)  # what was paid online goes back, queued after commit
     notify_event_cancelled(event=event)
     return event
 

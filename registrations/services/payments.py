@@ -256,6 +256,16 @@ def refund_after_cancel(*, registration: Registration, event: Event, now: dt.dat
         _queue_refund(payment)
 
 
+def refund_event_payments(*, event: Event) -> int:
+    """The organizer cancelled the event: refund every online payment. Caller holds the event lock."""
+    payments = list(
+        Payment.objects.filter(registration__event=event, provider=Payment.Provider.STRIPE, status=Payment.Status.PAID)
+    )
+    for payment in payments:
+        _queue_refund(payment)
+    return len(payments)
+
+
 def payment_refund(*, payment_id: int) -> Payment:
     """Ask Stripe to refund. Idempotent: Stripe dedupes by our idempotency key, we by status."""
     payment = Payment.objects.get(pk=payment_id)

@@ -225,3 +225,20 @@ def test_webhook_without_configuration_is_503(api_client, settings, db):
     settings.STRIPE_WEBHOOK_SECRET = ""
     response = api_client.post(WEBHOOK, b"{}", content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=x")
     assert response.status_code == 503
+
+
+def test_cancelling_the_event_refunds_every_online_payment(
+    api_client, paid_event, stripe_stub, django_capture_on_commit_callbacks
+):
+    from events import services as event_services
+    from tests.factories import MembershipFactory
+
+    body = register(api_client, paid_event)
+    session_id = start_checkout(api_client, body).json()["checkout_session_id"]
+    post_webhook(api_client, checkout_event(event_id="evt_x", session_id=session_id, registration_id=body["id"]))
+    organizer = MembershipFactory(organization=paid_event.organization).user
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.event_cancel(user=organizer, event=paid_event)
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.REFUNDED
+    assert stripe_stub.requests[-1]["path"] == "/v1/refunds"
