@@ -13,9 +13,11 @@ urlpatterns = [
     path("api/v1/", include("registrations.urls")),
     path("api/v1/", include("checkin.urls")),
     path("api/v1/", include(("events.urls", "events"), namespace="api")),
+    path("api/v1/reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),
+    path("organizer/reports/", include("reports.page_urls")),
     path("", include("notifications.urls")),
     path("", include("events.page_urls")),
 ]
