@@ -63,3 +63,20 @@ def _isolated_cache_and_language():
     yield
     cache.clear()
     translation.deactivate()
+
+
+def pytest_sessionstart(session):
+    """Build the .mo files from the committed .po files if they are missing or stale, so a bare
+    ``pytest`` tests the real translations too (``make test`` does the same with pybabel)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("locale/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)

@@ -3,7 +3,6 @@
 import datetime as dt
 import hashlib
 import json
-import struct
 import uuid
 from decimal import Decimal
 
@@ -479,52 +478,27 @@ def test_sessions_for_the_picker(volunteer_client, organization, event, session,
 # --- messages in the volunteer's language ----------------------------------------------------------
 
 
-def _write_mo(path, catalog: dict[str, str]) -> None:
-    """A minimal GNU .mo file (what msgfmt writes), so the test needs no gettext tools."""
-    catalog = {"": "Content-Type: text/plain; charset=UTF-8\n", **catalog}
-    keys = sorted(catalog)
-    ids = [k.encode() for k in keys]
-    strs = [catalog[k].encode() for k in keys]
-    header_size = 7 * 4
-    ids_table = header_size
-    strs_table = ids_table + len(keys) * 8
-    data_start = strs_table + len(keys) * 8
-    blob, id_entries, str_entries = b"", [], []
-    for raw in ids:
-        id_entries.append((len(raw), data_start + len(blob)))
-        blob += raw + b"\0"
-    for raw in strs:
-        str_entries.append((len(raw), data_start + len(blob)))
-        blob += raw + b"\0"
-    out = struct.pack("<7I", 0x950412DE, 0, len(keys), ids_table, strs_table, 0, 0)
-    for length, offset in id_entries + str_entries:
-        out += struct.pack("<2I", length, offset)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out + blob)
-
-
 @pytest.mark.parametrize(
-    ("language", "request_kwargs", "translated"),
+    ("request_kwargs", "invalid", "welcome"),
     [
-        ("ja", {"data": {"lang": "ja"}}, "無効なチケットです。"),
-        ("zh_Hans", {"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}, "无效的门票。"),
+        ({"data": {"lang": "ja"}}, "無効なチケットです。", "ようこそ、Mei Chen さん。"),
+        ({"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}, "无效的门票。", "欢迎，Mei Chen！"),
+        ({"HTTP_ACCEPT_LANGUAGE": "en"}, "Not a valid ticket.", "Welcome, Mei Chen."),
     ],
 )
 def test_messages_follow_the_volunteers_language(
-    volunteer_client, session, registration, settings, tmp_path, language, request_kwargs, translated
+    volunteer_client, session, registration, request_kwargs, invalid, welcome
 ):
-    _write_mo(tmp_path / language / "LC_MESSAGES" / "django.mo", {"Not a valid ticket.": translated})
-    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+    """The shipped catalogs (locale/, compiled at setup) answer the door in the volunteer's language."""
     query = request_kwargs.pop("data", None)
     url = "/api/v1/checkin/" + (f"?lang={query['lang']}" if query else "")
     body = {"code": "HG1.1.forged", "session": session.pk, "nonce": str(uuid.uuid4())}
     response = volunteer_client.post(url, json.dumps(body), content_type="application/json", **request_kwargs)
-    assert response.json()["message"] == translated
-    # Untranslated strings fall back to English rather than failing.
+    assert response.json()["message"] == invalid
     ok = volunteer_client.post(
         url, {**body, "code": code_of(registration), "nonce": str(uuid.uuid4())}, format="json", **request_kwargs
     )
-    assert ok.json()["message"] == "Welcome, Mei Chen."
+    assert ok.json()["message"] == welcome
 
 
 def test_every_message_is_marked_for_translation():
