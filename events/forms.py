@@ -352,6 +352,13 @@ class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
         choices=timezone_choices, help_text=_("Sessions are shown to attendees in this time zone.")
     )
     online_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label=_("Online URL"))
+    payment_methods = forms.MultipleChoiceField(
+        choices=[("card", _("Card")), ("alipay", "Alipay"), ("wechat_pay", "WeChat Pay")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Online payment methods"),
+        help_text=_("Offered in Stripe Checkout for paid events."),
+    )
 
     class Meta:
         model = Event
@@ -373,6 +380,12 @@ class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
             "registration_closes_at",
             "price",
             "currency",
+            "max_guests",
+            "payment_methods",
+            "allow_pay_at_door",
+            "payment_hold_minutes",
+            "checkin_opens_minutes",
+            "reminder_hours",
         ]
 
     def __init__(self, *args, **kwargs):

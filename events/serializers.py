@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from common.i18n import active_language, clean_translations, content_languages
 from common.serializers import TranslatedField, TranslationsField
-from events.models import Category, Event, Organization, Question, Session, Venue
+from events.models import PAYMENT_METHODS, Category, Event, Organization, Question, Session, Venue
 
 KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -121,6 +121,7 @@ class EventListSerializer(serializers.ModelSerializer):
     ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
     session_count = serializers.IntegerField(read_only=True)
     is_free = serializers.BooleanField(read_only=True)
+    seats_left = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -149,6 +150,10 @@ class EventListSerializer(serializers.ModelSerializer):
             "is_free",
             "registration_opens_at",
             "registration_closes_at",
+            "max_guests",
+            "allow_pay_at_door",
+            "seats_left",
+            "waitlist_count",
             "url",
         ]
 
@@ -228,6 +233,14 @@ class EventWriteSerializer(serializers.Serializer):
     registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     currency = serializers.CharField(max_length=3, required=False)
+    max_guests = serializers.IntegerField(min_value=0, max_value=20, required=False)
+    payment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=PAYMENT_METHODS), required=False, allow_empty=False, max_length=3
+    )
+    allow_pay_at_door = serializers.BooleanField(required=False)
+    payment_hold_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
+    checkin_opens_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    reminder_hours = serializers.IntegerField(min_value=0, max_value=168, required=False)
     questions = QuestionWriteSerializer(many=True, required=False, max_length=50)
 
     def validate_spoken_languages(self, value):
@@ -280,7 +293,17 @@ class EventWriteSerializer(serializers.Serializer):
 
 class OrganizerEventSerializer(EventDetailSerializer):
     class Meta(EventDetailSerializer.Meta):
-        fields = [*EventDetailSerializer.Meta.fields, "recurrence_rule", "published_at", "cancelled_at"]
+        fields = [
+            *EventDetailSerializer.Meta.fields,
+            "payment_methods",
+            "payment_hold_minutes",
+            "checkin_opens_minutes",
+            "reminder_hours",
+            "seats_held",
+            "recurrence_rule",
+            "published_at",
+            "cancelled_at",
+        ]
 
 
 class SessionWriteSerializer(serializers.Serializer):

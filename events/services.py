@@ -125,6 +125,12 @@ EVENT_FIELDS = {
     "registration_closes_at",
     "price",
     "currency",
+    "max_guests",
+    "payment_methods",
+    "allow_pay_at_door",
+    "payment_hold_minutes",
+    "checkin_opens_minutes",
+    "reminder_hours",
 }
 
 

@@ -142,7 +142,22 @@ class EventAdmin(OrganizationScopedAdmin):
         (
             _("Registration"),
             {
-                "fields": ("capacity", "registration_opens_at", "registration_closes_at", ("price", "currency")),
+                "fields": (
+                    "capacity",
+                    "max_guests",
+                    "registration_opens_at",
+                    "registration_closes_at",
+                    ("price", "currency"),
+                    "payment_methods",
+                    "allow_pay_at_door",
+                    "payment_hold_minutes",
+                ),
+            },
+        ),
+        (
+            _("At the door and reminders"),
+            {
+                "fields": ("checkin_opens_minutes", "reminder_hours"),
             },
         ),
         (

@@ -368,3 +368,26 @@ def test_organizer_venues(manager_client, organization):
 def test_api_error_messages_follow_the_language(api_client, db):
     response = api_client.get(f"{LIST}nope/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["error"]["message"]
+
+
+def test_organizer_sets_door_and_payment_options(manager_client, organization):
+    payload = event_payload(
+        organization,
+        max_guests=2,
+        payment_methods=["alipay", "wechat_pay"],
+        allow_pay_at_door=True,
+        payment_hold_minutes=20,
+        checkin_opens_minutes=30,
+        reminder_hours=48,
+    )
+    body = manager_client.post(ORG, payload, format="json").json()
+    assert (body["max_guests"], body["payment_methods"], body["allow_pay_at_door"]) == (
+        2,
+        ["alipay", "wechat_pay"],
+        True,
+    )
+    assert (body["payment_hold_minutes"], body["checkin_opens_minutes"], body["reminder_hours"]) == (20, 30, 48)
+    bad = manager_client.post(
+        ORG, event_payload(organization, slug="x2", payment_methods=["bitcoin"], max_guests=99), format="json"
+    )
+    assert bad.status_code == 400 and {"payment_methods", "max_guests"} <= set(bad.json()["error"]["fields"])
