@@ -43,7 +43,9 @@ def build_fixture(tickets: int):
         organization=organization, slug="door", title={"en": "Door"}, capacity=tickets, status="published"
     )
     now = timezone.now()
-    session = Session.objects.create(event=event, starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(hours=3))
+    session = Session.objects.create(
+        event=event, starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(hours=3)
+    )
     registrations = Registration.objects.bulk_create(
         Registration(event=event, name=f"Guest {i}", email=f"g{i}@bench.example", status="confirmed", confirmed_at=now)
         for i in range(tickets)
@@ -80,32 +82,58 @@ def main() -> None:
         scan_url = f"{base}/api/v1/checkin/"
         lua = HERE / "checkin.lua"
         harness.wrk("warm-up", f"{base}/bench/bare/", connections=8, seconds=2, script=HERE / "bare_post.lua")
-        harness.wrk("warm-up", scan_url, connections=8, seconds=2, script=lua,
-                    script_args=[str(workdir / "warm.txt"), str(session_id), "2", token])
-        bare = harness.wrk("bare Django JSON POST", f"{base}/bench/bare/", connections=args.connections,
-                           seconds=args.seconds, script=HERE / "bare_post.lua")
-        scans = harness.wrk("POST /api/v1/checkin/ (distinct tickets)", scan_url, connections=args.connections,
-                            seconds=args.seconds, script=lua,
-                            script_args=[str(workdir / "closed.txt"), str(session_id), "2", token])
+        harness.wrk(
+            "warm-up",
+            scan_url,
+            connections=8,
+            seconds=2,
+            script=lua,
+            script_args=[str(workdir / "warm.txt"), str(session_id), "2", token],
+        )
+        bare = harness.wrk(
+            "bare Django JSON POST",
+            f"{base}/bench/bare/",
+            connections=args.connections,
+            seconds=args.seconds,
+            script=HERE / "bare_post.lua",
+        )
+        scans = harness.wrk(
+            "POST /api/v1/checkin/ (distinct tickets)",
+            scan_url,
+            connections=args.connections,
+            seconds=args.seconds,
+            script=lua,
+            script_args=[str(workdir / "closed.txt"), str(session_id), "2", token],
+        )
 
         def body(i: int) -> bytes:
             return json.dumps({"code": open_codes[i], "session": session_id, "nonce": str(uuid.uuid4())}).encode()
 
-        steady = harness.open_loop(f"open loop {args.rate:.0f} scans/s", scan_url, rate=args.rate,
-                                   seconds=args.open_seconds, bodies=body, ok_statuses=(200,),
-                                   headers={"Authorization": f"Token {token}"})
+        steady = harness.open_loop(
+            f"open loop {args.rate:.0f} scans/s",
+            scan_url,
+            rate=args.rate,
+            seconds=args.open_seconds,
+            bodies=body,
+            ok_statuses=(200,),
+            headers={"Authorization": f"Token {token}"},
+        )
 
     print(bare.line())
     print(scans.line())
     print(steady.line())
     ratio = scans.rps / bare.rps
     print(f"ratio check-in / bare: {ratio:.2f} (target ≥ 0.60) — {'met' if ratio >= 0.60 else 'NOT met'}")
-    print(f"open loop p99 {steady.p99_ms:.1f} ms (target ≤ 25 ms at 200 scans/s) — "
-          f"{'met' if steady.p99_ms <= 25 else 'NOT met'}")
+    print(
+        f"open loop p99 {steady.p99_ms:.1f} ms (target ≤ 25 ms at 200 scans/s) — "
+        f"{'met' if steady.p99_ms <= 25 else 'NOT met'}"
+    )
     effective = CheckIn.objects.filter(direction="in", reverted_at__isnull=True, is_duplicate=False)
     per_ticket = effective.values("ticket_id").distinct().count()
-    print(f"database: {effective.count()} effective check-ins for {per_ticket} distinct tickets "
-          f"({'no ticket counted twice' if per_ticket == effective.count() else 'DOUBLE COUNTED'})")
+    print(
+        f"database: {effective.count()} effective check-ins for {per_ticket} distinct tickets "
+        f"({'no ticket counted twice' if per_ticket == effective.count() else 'DOUBLE COUNTED'})"
+    )
     if per_ticket != effective.count() or scans.errors or steady.errors:
         raise SystemExit(1)
 
