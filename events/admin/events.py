@@ -257,8 +257,9 @@ class EventAdmin(OrganizationScopedAdmin):
         for session in formset.deleted_objects:
             session.delete()
         for session in sessions:
-            apply_admin_session_change(session)
+            notify = apply_admin_session_change(session)
             session.save()
+            notify()
         formset.save_m2m()
         warn_about_overlaps(request, sessions)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -53,33 +53,47 @@ def clash_list(request: HttpRequest, clashes: Iterable[Session]):
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", items))
 
 
-def apply_admin_session_change(session: Session) -> None:
+def apply_admin_session_change(session: Session) -> Callable[[], None]:
     """Before saving an edited session: do what ``session_update`` / ``session_cancel`` do.
 
     A new time or place bumps ``sequence`` and marks the session "moved"; cancelling or
     un-cancelling bumps ``sequence`` too. Calendar apps only replace their copy of an invitation
-    when the sequence grows, so an admin edit must not skip this.
+    when the sequence grows, so an admin edit must not skip this. Returns what to run after the
+    save: the same change and cancellation notices the services queue (in the admin's transaction).
     """
     if session.pk is None:
-        return
+        return lambda: None
     before = (
         Session.objects.filter(pk=session.pk)
         .values_list("starts_at", "ends_at", "venue_id", "event__venue_id", "status")
         .first()
     )
     if before is None:
-        return
+        return lambda: None
     starts_at, ends_at, venue_id, event_venue_id, status = before
     moved = (starts_at, ends_at, venue_id or event_venue_id) != (
         session.starts_at,
         session.ends_at,
         session.effective_venue_id,
     )
+    newly_cancelled = status != Session.Status.CANCELLED and session.is_cancelled
     cancellation_changed = (status == Session.Status.CANCELLED) != session.is_cancelled
     if moved and not session.is_cancelled:
         session.status = Session.Status.MOVED
     if moved or cancellation_changed:
         session.sequence += 1
+
+    def notify() -> None:
+        from notifications.services import notify_session_cancelled, notify_session_changed
+
+        if newly_cancelled:
+            notify_session_cancelled(session=session)
+        elif moved and not session.is_cancelled:
+            notify_session_changed(
+                session=session, old_starts_at=starts_at, old_ends_at=ends_at, old_venue_id=venue_id or event_venue_id
+            )
+
+    return notify
 
 
 def warn_about_overlaps(request: HttpRequest, sessions: Iterable[Session]) -> None:
@@ -140,8 +154,9 @@ class SessionAdmin(OrganizationScopedAdmin):
         return super().get_search_results(request, queryset, search_term.casefold())
 
     def save_model(self, request, obj, form, change):
-        apply_admin_session_change(obj)
+        notify = apply_admin_session_change(obj)
         super().save_model(request, obj, form, change)
+        notify()
         warn_about_overlaps(request, [obj])
 
     @admin.display(description=_("event"), ordering="event__slug")

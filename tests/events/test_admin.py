@@ -602,3 +602,28 @@ def test_admin_save_keeps_seat_counters_and_promotes_on_bigger_capacity(db, rf):
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"  # the new seat went to the waiting list
     assert (event.capacity, event.seats_held, event.waitlist_count) == (2, 2, 0)
+
+
+def test_admin_session_move_and_cancel_notify_registrants(db, rf):
+    from types import SimpleNamespace
+
+    from django.contrib import admin as django_admin
+
+    from notifications.models import Notification
+    from tests.factories import RegistrationFactory
+
+    event = EventFactory()
+    registration = RegistrationFactory(event=event)
+    session = event.sessions.get()
+    request = rf.post("/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    session_admin = django_admin.site._registry[Session]
+    session.starts_at += dt.timedelta(hours=1)
+    session.ends_at += dt.timedelta(hours=1)
+    session_admin.save_model(request, session, SimpleNamespace(changed_data=["starts_at"]), change=True)
+    assert Notification.objects.filter(registration=registration, kind="changed").count() == 1
+    session.status = Session.Status.CANCELLED
+    session_admin.save_model(request, session, SimpleNamespace(changed_data=["status"]), change=True)
+    assert Notification.objects.filter(registration=registration, kind="cancelled").count() == 1
+    session.refresh_from_db()
+    assert session.sequence == 2
