@@ -39,7 +39,7 @@ install-browser: install-dev
 messages: install
 	@for domain in django djangojs; do \
 		if ls locale/*/LC_MESSAGES/$$domain.po >/dev/null 2>&1; then \
-			$(BIN)/pybabel compile -q -d locale -D $$domain || exit 1; fi; done
+			$(BIN)/pybabel compile -d locale -D $$domain || exit 1; fi; done
 
 migrate: messages
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
