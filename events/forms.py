@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.i18n import clean_translations, content_languages
 from events.models import Category, Event, Membership, Organization, Question, Session, Venue, timezone_choices
-from events.services import MAX_GENERATED_SESSIONS
+from events.services import EVENT_FIELDS, MAX_GENERATED_SESSIONS
 
 # Languages people commonly speak at events besides the content languages (choices for
 # Event.spoken_languages; content languages come first).
@@ -362,31 +362,8 @@ class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = [
-            "organization",
-            "kind",
-            "slug",
-            "category",
-            "default_language",
-            "title",
-            "summary",
-            "description",
-            "spoken_languages",
-            "venue",
-            "online_url",
-            "timezone",
-            "capacity",
-            "registration_opens_at",
-            "registration_closes_at",
-            "price",
-            "currency",
-            "max_guests",
-            "payment_methods",
-            "allow_pay_at_door",
-            "payment_hold_minutes",
-            "checkin_opens_minutes",
-            "reminder_hours",
-        ]
+        # The fields an organizer edits are the ones the event services accept (layout: fieldsets).
+        fields = ["organization", *sorted(EVENT_FIELDS)]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
