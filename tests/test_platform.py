@@ -66,3 +66,53 @@ def test_openapi_schema_is_valid_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/checkin/" in out.read_text()
+
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7!k2-production-like-secret-key-with-enough-length-and-variety-0123456789",
+    "ALLOWED_HOSTS": "huiguan.example.org",
+    "SITE_URL": "https://huiguan.example.org",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_PRELOAD": "1",
+    "LOG_FORMAT": "json",
+}
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    """`manage.py check --deploy` is clean with the production environment of docker/.env.example."""
+    import os
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HUIGUAN_VAR_DIR": str(tmp_path), **PRODUCTION_ENV}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_json_logs(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HUIGUAN_VAR_DIR": str(tmp_path), **PRODUCTION_ENV}
+    code = "import django, logging; django.setup(); logging.getLogger('huiguan').warning('door %s open', 3)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "backend.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["level"] == "WARNING" and line["message"] == "door 3 open" and line["logger"] == "huiguan"
