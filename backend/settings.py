@@ -163,6 +163,13 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=60)
+# Rate limits (common/throttling.py); an empty value switches one off.
+THROTTLE_RATES = {
+    "register_ip": env.str("THROTTLE_REGISTER_IP", default="30/min") or None,
+    "register_email": env.str("THROTTLE_REGISTER_EMAIL", default="10/hour") or None,
+    "checkin": env.str("THROTTLE_CHECKIN", default="1200/min") or None,
+}
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None  # proxies in front, for client IPs
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huiguan API",
     "DESCRIPTION": "Multilingual events and courses: browse, register, check in, report.",
@@ -250,4 +257,6 @@ if env.bool("HUIGUAN_TESTING", default=False):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+    # Tests hammer endpoints from one address on purpose; the rate-limit tests switch them on.
+    THROTTLE_RATES = dict.fromkeys(THROTTLE_RATES)
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

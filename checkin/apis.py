@@ -39,6 +39,7 @@ from checkin.serializers import (
     TicketListQuerySerializer,
 )
 from common.i18n import active_language
+from common.throttling import CheckinPerUserThrottle
 from registrations.tickets import public_key_b64
 
 LANG_PARAM = OpenApiParameter(
@@ -57,6 +58,7 @@ class IsCheckinStaff(permissions.BasePermission):
 
 class CheckinApi(APIView):
     permission_classes = [IsCheckinStaff]
+    throttle_classes = [CheckinPerUserThrottle]
 
 
 def _answer(result: services.CheckinResult) -> Response:

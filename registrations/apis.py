@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from common.exceptions import InvalidInput, NotFound
 from common.i18n import active_language
 from common.idempotency import idempotent
+from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThrottle
 from events import selectors as event_selectors
 from events.filters import EventFilter
 from events.models import Event
@@ -46,6 +47,7 @@ class RegistrationCreateApi(APIView):
     """Register for an event (anonymous allowed). Send Idempotency-Key to make retries safe."""
 
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [RegistrationPerIPThrottle, RegistrationPerEmailThrottle]
 
     @extend_schema(
         request=RegistrationInputSerializer,
