@@ -19,7 +19,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or env.bool("HUIGUAN_TESTING", default=False)):
-        raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        # SystemExit, not ImproperlyConfigured: manage.py swallows the latter while loading settings
+        # and then fails with an unrelated "Models aren't loaded yet".
+        raise SystemExit("SECRET_KEY must be set when DEBUG is off (for development: DEBUG=1, or use make run).")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
@@ -88,8 +88,3 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 def event_registrations(*, event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).select_related("event").prefetch_related("tickets").order_by("id")
-
-
-def event_registration_counts(*, event: Event) -> dict[str, int]:
-    rows = Registration.objects.filter(event=event).values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}

@@ -23,11 +23,3 @@ def refund_payment(self, *, payment_id: int) -> None:
 def expire_payment_holds() -> int:
     """Beat: expire unpaid holds past their time; each expiry promotes the waiting list."""
     return sum(services.registration_expire_hold(registration_id=pk) for pk in services.overdue_hold_ids())
-
-
-@shared_task
-def send_manage_link(*, registration_id: int) -> None:
-    """Kept for messages queued before the outbox existed: the email now goes through notifications."""
-    from notifications.services import notify_manage_link
-
-    notify_manage_link(registration_id=registration_id)
