@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -31,7 +33,15 @@ def _recycle_database_connections(sender=None, **kwargs) -> None:
 app.conf.beat_schedule = {
     "expire-payment-holds": {"task": "registrations.tasks.expire_payment_holds", "schedule": 60.0},
     # The outbox (notifications/): leftovers and retries, reminders before sessions, feedback after events.
-    "sweep-notifications": {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0},
+    "sweep-notifications": {
+        "task": "notifications.tasks.sweep_notifications",
+        "schedule": settings.NOTIFICATION_SWEEP_SECONDS,
+    },
     "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
     "send-feedback-requests": {"task": "notifications.tasks.send_feedback_requests", "schedule": 900.0},
+    # Personal data: registrations of events over for ANONYMISE_AFTER_DAYS lose name, email, answers.
+    "anonymise-old-registrations": {
+        "task": "registrations.tasks.anonymise_old_registrations",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -40,12 +40,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "common",
     "events",
     "registrations",
     "checkin",
     "notifications",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -54,11 +56,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "common.middleware.QueryLanguageMiddleware",
+    "common.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.ClientAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = env.str("ROOT_URLCONF", default="backend.urls")  # bench/ adds a baseline view
@@ -109,6 +114,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://huiguan")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down or restarting → cache misses, not 500s (common/cache.py). Short socket timeouts,
+    # so an unreachable (not just refusing) Redis costs a request a moment, not the worker's timeout.
+    CACHES["default"]["BACKEND"] = "common.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.5))
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", env.float("CACHE_TIMEOUT", default=1.0))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -134,6 +146,10 @@ USE_TZ = True
 DEFAULT_EVENT_TIMEZONE = env.str("DEFAULT_EVENT_TIMEZONE", default="Asia/Shanghai")
 # Share of a course's held sessions a participant must attend for a certificate (reports app).
 COURSE_COMPLETION_THRESHOLD = env.float("COURSE_COMPLETION_THRESHOLD", default=0.75)
+# Registrations of events that ended this many days ago are anonymised by the daily beat task.
+ANONYMISE_AFTER_DAYS = env.int("ANONYMISE_AFTER_DAYS", default=365)
+if ANONYMISE_AFTER_DAYS < 1:
+    raise SystemExit("ANONYMISE_AFTER_DAYS must be at least 1.")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
@@ -141,12 +157,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files (event images) served by Django itself: on in the embedded default (DEBUG); in
+# production a reverse proxy serves MEDIA_ROOT at MEDIA_URL, or set SERVE_MEDIA=1 for a small site.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.str("STATICFILES_STORAGE", default="django.contrib.staticfiles.storage.StaticFilesStorage")
     },
 }
+
+# --- Input limits -----------------------------------------------------------------------------
+# A request body (JSON or form) may be this large; more answers 413. The largest real ones are an
+# offline batch of 500 scans (~150 KB) and an event described in three languages (~200 KB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# Event images (events/images.py): bytes, and pixels so a small file cannot decode into gigabytes.
+EVENT_IMAGE_MAX_BYTES = env.int("EVENT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+EVENT_IMAGE_MAX_PIXELS = env.int("EVENT_IMAGE_MAX_PIXELS", default=25_000_000)
+EVENT_IMAGE_MAX_SIDE = env.int("EVENT_IMAGE_MAX_SIDE", default=10_000)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -155,10 +185,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON only: every endpoint takes JSON (the schema says so), except uploads, which opt in to multipart.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -170,6 +202,9 @@ THROTTLE_RATES = {
     "register_ip": env.str("THROTTLE_REGISTER_IP", default="30/min") or None,
     "register_email": env.str("THROTTLE_REGISTER_EMAIL", default="10/hour") or None,
     "checkin": env.str("THROTTLE_CHECKIN", default="1200/min") or None,
+    # Failed logins (admin and scanner), per client address and per username.
+    "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/hour") or None,
+    "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="10/hour") or None,
 }
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None  # proxies in front, for client IPs
 SPECTACULAR_SETTINGS = {
@@ -178,6 +213,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "EventKindEnum": "events.models.Event.Kind",
         "EventStatusEnum": "events.models.Event.Status",
@@ -198,8 +236,26 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# When the broker connection drops (Redis restarting), let running tasks finish rather than
+# cancelling them (Celery 6 changes this default to True): a notification cancelled between its
+# claim and the end of the SMTP transaction would stay "sending", its delivery unknown. Redelivered
+# messages are harmless either way: every task checks its row first.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Bounded socket waits on the broker. Without them a Redis that hangs instead of refusing (a
+# failover, a network cut, a stopped VM) hangs every request that publishes after its commit,
+# until gunicorn kills the worker: the change is saved but the client never hears so. With them
+# the publish fails after a few seconds and the outbox row waits for the sweeper. (Redis only:
+# the worker's BRPOP polls every second, well inside socket_timeout.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": env.float("BROKER_CONNECT_TIMEOUT", default=2.0),
+    "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=3.0),
+}
+# The outbox sweeper (beat): how often it runs, and how long past its due time a pending row is
+# left to its own queued task first. Lower them to recover faster from a lost broker queue.
+NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=60.0)
+NOTIFICATION_SWEEP_GRACE_SECONDS = env.float("NOTIFICATION_SWEEP_GRACE_SECONDS", default=120.0)
 
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -224,6 +280,28 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles, fonts and fetches from
+# our own origin only, no inline script or style (templates load files from static/). Images may
+# also be data:/blob: (QR codes, the scanner's camera frames). Stripe Checkout is reached by a
+# redirect, which form-action must allow when a form's POST leads there. /api/docs/ (Swagger UI,
+# served by us) allows inline styles on that view only. CSP_REPORT_URI sends violation reports somewhere.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", STRIPE_CHECKOUT_ORIGIN],
+        **({"report-uri": [env.str("CSP_REPORT_URI")]} if env.str("CSP_REPORT_URI", default="") else {}),
+    },
+}
 
 # LOG_FORMAT=json gives one JSON object per line (for a log collector); text otherwise.
 LOGGING = {

@@ -1,15 +1,20 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from common.views import healthz
+from common.docs import api_docs
+from common.throttling import throttle_login
+from common.views import healthz, media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    re_path(r"^media/(?P<path>.+)$", media, name="media"),
+    path("admin/login/", throttle_login(admin.site.login), name="admin-login"),  # before the admin's own
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
+    path("api/v1/organizer/audit/", include("audit.urls")),
     path("api/v1/", include("registrations.urls")),
     path("api/v1/", include("checkin.urls")),
     path("api/v1/", include(("events.urls", "events"), namespace="api")),
@@ -21,3 +26,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("events.page_urls")),
 ]
+
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"

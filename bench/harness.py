@@ -107,8 +107,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, workers: int = 4, **env: str):
+def gunicorn(database_url: str, *, workers: int = 4, log: Path | None = None, **env: str):
+    """gunicorn on a free port; its output goes to ``log`` when given (the terminal otherwise)."""
     port = free_port()
+    output = log.open("ab") if log else None
     process = subprocess.Popen(
         [
             sys.executable,
@@ -128,6 +130,8 @@ def gunicorn(database_url: str, *, workers: int = 4, **env: str):
         ],
         cwd=ROOT,
         env=base_env(database_url, **env),
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -148,6 +152,8 @@ def gunicorn(database_url: str, *, workers: int = 4, **env: str):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        if output:
+            output.close()
 
 
 @dataclass

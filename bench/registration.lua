@@ -15,6 +15,6 @@ end
 function request()
   counter = counter + 1
   local body = string.format(
-    '{"name":"Bench %d-%d","email":"r%s-t%d-%d@bench.example","language":"en"}', tid, counter, run, tid, counter)
+    '{"name":"Bench %d-%d","email":"r%s-t%d-%d@bench.example","language":"en","consents":{"privacy":true}}', tid, counter, run, tid, counter)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end

@@ -39,6 +39,7 @@ from checkin.serializers import (
     TicketListQuerySerializer,
 )
 from common.i18n import active_language
+from common.schema import error_response
 from common.throttling import CheckinPerUserThrottle
 from registrations.tickets import public_key_b64
 
@@ -162,7 +163,10 @@ class DoorPaymentApi(CheckinApi):
 class SearchApi(CheckinApi):
     """Find attendees without their phone: name, guest name or email (emails are not shown)."""
 
-    @extend_schema(parameters=[SearchQuerySerializer, LANG_PARAM], responses={200: SearchOutputSerializer})
+    @extend_schema(
+        parameters=[SearchQuerySerializer, LANG_PARAM],
+        responses={200: SearchOutputSerializer, 404: error_response("No such session of your organizations.")},
+    )
     def get(self, request):
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -16,7 +16,7 @@ from checkin import answers
 from checkin.models import CheckIn
 from checkin.services import MAX_BATCH
 from common.i18n import active_language
-from common.serializers import TranslatedField
+from common.serializers import BoundedDateTimeField, TranslatedField
 from registrations.tickets import MAX_CODE_LENGTH
 
 
@@ -114,7 +114,7 @@ class SearchQuerySerializer(serializers.Serializer):
 
 
 class TicketListQuerySerializer(serializers.Serializer):
-    since = serializers.DateTimeField(required=False)
+    since = BoundedDateTimeField(required=False)
 
 
 class SessionListQuerySerializer(serializers.Serializer):

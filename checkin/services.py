@@ -28,6 +28,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import AuditAction
 from checkin import answers, selectors
 from checkin.models import CheckIn
 from common.exceptions import CheckinNonceReused, CheckinNotLatest, DomainError, InvalidInput, NotFound
@@ -525,7 +527,11 @@ def checkin_revert(*, checkin_id: int, user, now: dt.datetime | None = None) -> 
     Undoing twice is a no-op. Only the latest movement of a ticket can be undone (undo the
     exit before the entry it closed), so the in/out history never contradicts itself.
     """
-    found = CheckIn.objects.filter(pk=checkin_id).values_list("ticket_id", "session__event__organization_id").first()
+    found = (
+        CheckIn.objects.filter(pk=checkin_id)
+        .values_list("ticket_id", "session__event__organization_id", "session__event_id")
+        .first()
+    )
     if found is None or not selectors.may_scan(user=user, organization_id=found[1]):
         raise NotFound(_("No such check-in."))
     _lock_ticket(found[0])
@@ -550,6 +556,18 @@ def checkin_revert(*, checkin_id: int, user, now: dt.datetime | None = None) -> 
     checkin.reverted_at = now or timezone.now()
     checkin.reverted_by = user if getattr(user, "is_authenticated", False) else None
     checkin.save(update_fields=["reverted_at", "reverted_by"])
+    # Undoing a scan is rare and changes who counts as present: audited, unlike the scans
+    # themselves (their rows are the record, and the door's hot path stays one insert).
+    audit.record(
+        actor=user,
+        action=AuditAction.CHECKIN_REVERT,
+        organization_id=found[1],
+        event_id=found[2],
+        target_type="checkin",
+        target_id=checkin.pk,
+        target_label=f"#{checkin.pk} · session {checkin.session_id} · ticket {checkin.ticket_id}",
+        details={"direction": checkin.direction, "scanned_at": checkin.scanned_at},
+    )
     return checkin
 
 

@@ -77,6 +77,8 @@ def clean_translations(
         if not isinstance(text, str):
             raise ValidationError(_("The %(code)s text must be a string."), code="invalid", params={"code": code})
         text = text.strip()
+        if "\x00" in text:  # PostgreSQL's jsonb cannot hold it
+            raise ValidationError(_("Null characters are not allowed."), code="null_characters_not_allowed")
         if max_length is not None and len(text) > max_length:
             raise ValidationError(
                 _("The %(code)s text is longer than %(max)s characters."),

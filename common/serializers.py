@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,11 +13,11 @@ from rest_framework import serializers
 from common.i18n import active_language, clean_translations, content_languages, pick
 
 
-@extend_schema_field(
-    {"type": "object", "additionalProperties": {"type": "string"}, "example": {"en": "Tea", "zh-hans": "茶"}}
-)
 class TranslationsField(serializers.JSONField):
-    """All languages at once: ``{"en": "...", "zh-hans": "...", "ja": "..."}``."""
+    """All languages at once: ``{"en": "...", "zh-hans": "...", "ja": "..."}``.
+
+    Its OpenAPI schema (language keys, max length) comes from common.schema.TranslationsFieldExtension.
+    """
 
     def __init__(self, *, max_length: int | None = None, **kwargs):
         self.max_length = max_length
@@ -45,5 +48,38 @@ class TranslatedField(serializers.Field):
         return pick(value, active_language(), fallbacks)
 
 
+# Dates people type for events, scans and cursors. Outside this range it is a typo or a probe, and
+# before ~1900 time zones had offsets in seconds (Shanghai LMT +08:05:43) that RFC 3339 cannot write.
+EARLIEST_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_DATETIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An aware date and time from 2000 to 2099."""
+
+    default_error_messages = {"out_of_range": _("Use a date and time between the years 2000 and 2099.")}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not EARLIEST_DATETIME <= result < LATEST_DATETIME:
+            self.fail("out_of_range")
+        return result
+
+
 def language_code_field(**kwargs):
     return serializers.ChoiceField(choices=content_languages(), **kwargs)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="A stable code, e.g. invalid, not_found, registration_closed.")
+    message = serializers.CharField(help_text="A human message in the request's language.")
+    fields = serializers.DictField(
+        required=False,
+        help_text="Per-field messages: a list of strings, or an object for nested input (answers by question key).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx/5xx answer (common.exceptions.exception_handler)."""
+
+    error = ErrorDetailSerializer()

@@ -8,9 +8,17 @@ Retry-After, in the usual error shape.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
+from collections.abc import Callable, Iterable
+from functools import wraps
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import ngettext
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
 class SettingsRateThrottle(SimpleRateThrottle):
@@ -33,7 +41,10 @@ class RegistrationPerEmailThrottle(SettingsRateThrottle):
     scope = "register_email"
 
     def get_cache_key(self, request, view):
-        email = request.data.get("email") if hasattr(request.data, "get") else None
+        # request.data behind the API; request.POST for the event page's form (same limit for both).
+        data = getattr(request, "data", None)
+        data = data if hasattr(data, "get") else request.POST
+        email = data.get("email")
         if not isinstance(email, str) or not email.strip():
             return None
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
@@ -49,3 +60,101 @@ class CheckinPerUserThrottle(SettingsRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+def throttle_waits(request: HttpRequest, throttles: Iterable[SimpleRateThrottle]) -> float | None:
+    """Ask every throttle, as DRF does (each one counts the attempt); the longest wait, or None."""
+    waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, None)]
+    return max((w or 1 for w in waits), default=None)
+
+
+def too_many_requests(request: HttpRequest, wait: float) -> HttpResponse:
+    """The 429 page of the HTML forms: a translated message and Retry-After, like the API's."""
+    seconds = max(1, math.ceil(wait))
+    minutes = math.ceil(seconds / 60)
+    message = ngettext(
+        "Too many attempts. Please try again in %(minutes)d minute.",
+        "Too many attempts. Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    response = render(
+        request,
+        "pages/throttled.html",
+        {"message": message, "switcher_next": request.path, "lang_query": "", "back_url": request.path},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class FailureCounter:
+    """Failed attempts per scope and identity within the scope's window (settings.THROTTLE_RATES).
+
+    Unlike the request throttles above, only failures are counted, so a person who types their
+    password right is never held up by how often they log in.
+    """
+
+    def __init__(self, scope: str, ident: str):
+        self.scope = scope
+        self.rate = settings.THROTTLE_RATES.get(scope)
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        self.key = f"throttle_failures_{scope}_{digest}"
+        if self.rate:
+            self.limit, self.duration = SimpleRateThrottle.parse_rate(None, self.rate)
+
+    def _history(self, now: float) -> list[float]:
+        return [t for t in cache.get(self.key, []) if t > now - self.duration]
+
+    def wait(self) -> float | None:
+        """Seconds until another attempt may be made, or None when one may be made now."""
+        if not self.rate:
+            return None
+        now = time.time()
+        history = self._history(now)
+        if len(history) < self.limit:
+            return None
+        return min(history) + self.duration - now  # when the oldest failure leaves the window
+
+    def record(self) -> None:
+        if self.rate:
+            now = time.time()
+            cache.set(self.key, [*self._history(now), now][-self.limit :], self.duration)
+
+    def clear(self) -> None:
+        cache.delete(self.key)
+
+
+def _login_counters(request: HttpRequest) -> list[FailureCounter]:
+    counters = [FailureCounter("login_ip", BaseThrottle().get_ident(request))]
+    username = request.POST.get("username", "")
+    if isinstance(username, str) and username.strip():
+        counters.append(FailureCounter("login_username", username.strip().casefold()))
+    return counters
+
+
+def throttle_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Limit failed logins per client address and per username (login_ip, login_username).
+
+    Works on any Django login view: a POST answered with the form again (200) failed, a redirect
+    succeeded. Once a limit is reached every POST is refused with 429 before the password is even
+    checked, so guessing cannot go on; a success clears the username's count.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        counters = _login_counters(request)
+        waits = [w for w in (c.wait() for c in counters) if w is not None]
+        if waits:
+            return too_many_requests(request, max(waits))
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            for counter in counters:
+                counter.record()
+        elif 300 <= response.status_code < 400:
+            for counter in counters[1:]:
+                counter.clear()
+        return response
+
+    return wrapped

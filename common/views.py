@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults, static
 from django.views.decorators.cache import never_cache
 
 
@@ -27,3 +29,36 @@ def healthz(request):
             checks["broker"] = f"error: {exc.__class__.__name__}"
     healthy = all(value in ("ok", "eager") for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(*, status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def not_found(request, exception=None):
+    """A URL no route matches: our error shape under /api/, the HTML page elsewhere."""
+    if _is_api(request):
+        return _api_error(status=404, code="not_found", message=str(_("Not found.")))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return _api_error(status=500, code="server_error", message=str(_("Something went wrong on our side.")))
+    return defaults.server_error(request)
+
+
+def media(request, path: str):
+    """Uploaded files (event images) when the app serves them itself: the embedded default
+    (DEBUG) or SERVE_MEDIA=1 for a small site. Bigger ones let the reverse proxy serve MEDIA_ROOT."""
+    if not settings.SERVE_MEDIA:
+        raise Http404()
+    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    # Names are random and never reused (events/images.py), so a copy never goes stale.
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -6,18 +6,21 @@ import datetime as dt
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, mixins, permissions, status, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from common.exceptions import InvalidInput
+from common.permissions import IsOrganizer
 from events import selectors, services
 from events.filters import EventFilter
 from events.models import Category, Event, Session, Venue
 from events.serializers import (
     CategorySerializer,
     EventDetailSerializer,
+    EventImageSerializer,
     EventListSerializer,
     EventWriteSerializer,
     OrganizerEventSerializer,
@@ -75,6 +78,23 @@ class CategoryListApi(generics.ListAPIView):
 
 # --- organizer ---------------------------------------------------------------------------------
 
+EVENT_EXAMPLE = OpenApiExample(
+    "A free tea tasting",
+    request_only=True,
+    value={
+        "organization": "expat-hub",
+        "kind": "event",
+        "slug": "tea-tasting",
+        "default_language": "en",
+        "title_i18n": {"en": "Tea tasting", "zh-hans": "品茶会", "ja": "お茶の試飲会"},
+        "summary_i18n": {"en": "Six teas from Yunnan."},
+        "spoken_languages": ["en", "zh-hans"],
+        "capacity": 30,
+        "max_guests": 1,
+        "questions": [{"key": "diet", "kind": "text", "label_i18n": {"en": "Anything we should know?"}}],
+    },
+)
+
 
 class OrganizerEventViewSet(
     mixins.ListModelMixin,
@@ -85,7 +105,7 @@ class OrganizerEventViewSet(
 ):
     """Events of the organizations you manage (token auth). Others' events are 404."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsOrganizer]
     lookup_field = "slug"
     serializer_class = OrganizerEventSerializer
 
@@ -98,7 +118,7 @@ class OrganizerEventViewSet(
         event = self.get_queryset().get(pk=event.pk)
         return Response(OrganizerEventSerializer(event, context=self.get_serializer_context()).data, status=status_code)
 
-    @extend_schema(request=EventWriteSerializer, responses={201: OrganizerEventSerializer})
+    @extend_schema(request=EventWriteSerializer, responses={201: OrganizerEventSerializer}, examples=[EVENT_EXAMPLE])
     def create(self, request, *args, **kwargs):
         serializer = EventWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,7 +134,7 @@ class OrganizerEventViewSet(
                 )
         return self._respond(event, status.HTTP_201_CREATED)
 
-    @extend_schema(request=EventWriteSerializer, responses=OrganizerEventSerializer)
+    @extend_schema(request=EventWriteSerializer, responses=OrganizerEventSerializer, examples=[EVENT_EXAMPLE])
     def update(self, request, *args, **kwargs):
         event = self.get_object()
         serializer = EventWriteSerializer(event, data=request.data, partial=kwargs.get("partial", False))
@@ -140,6 +160,24 @@ class OrganizerEventViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, slug=None):
         return self._respond(services.event_cancel(user=request.user, event=self.get_object()))
+
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": EventImageSerializer},
+        responses=OrganizerEventSerializer,
+        description="Set the event's image (multipart, field `image`): JPEG, PNG or WebP, checked by decoding "
+        "it; size and pixel limits from the server's settings. It is re-encoded without its metadata.",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={200: OrganizerEventSerializer})
+    @action(detail=True, methods=["post", "delete"], url_path="image", parser_classes=[MultiPartParser])
+    def image(self, request, slug=None):
+        event = self.get_object()
+        if request.method == "DELETE":
+            return self._respond(services.event_remove_image(user=request.user, event=event))
+        serializer = EventImageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["image"]
+        return self._respond(services.event_set_image(user=request.user, event=event, upload=upload))
 
     @extend_schema(request=SessionWriteSerializer, responses={201: SessionSerializer})
     @action(detail=True, methods=["post"], url_path="sessions")
@@ -187,7 +225,7 @@ def _session_for_output(session: Session) -> Session:
 class OrganizerSessionViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Move, retitle or cancel one session. A move bumps its iCal SEQUENCE."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsOrganizer]
     serializer_class = SessionSerializer
 
     def get_queryset(self):
@@ -221,7 +259,7 @@ class OrganizerVenueViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsOrganizer]
     serializer_class = VenueSerializer
 
     def get_queryset(self):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
+from common.filters import BoundedIsoDateTimeFilter
 from events.models import Category, Event, Organization, Venue
 from events.serializers import KNOWN_LANGUAGE_CODES
 
@@ -42,10 +43,10 @@ class EventFilter(django_filters.FilterSet):
     language = django_filters.CharFilter(
         method="filter_language", max_length=16, help_text="A spoken language code, e.g. ja."
     )
-    starts_after = django_filters.IsoDateTimeFilter(
+    starts_after = BoundedIsoDateTimeFilter(
         field_name="starts_at", lookup_expr="gte", help_text="ISO date-time, e.g. 2026-12-01T00:00:00+08:00."
     )
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_before = BoundedIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     free = StrictBooleanFilter(method="filter_free")
     q = django_filters.CharFilter(method="filter_q", max_length=100, help_text="Search the title in every language.")
     past = StrictBooleanFilter(

@@ -16,14 +16,17 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.forms.fields import InvalidJSONInput
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language_info, gettext
+from django.utils.translation import get_language_info, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.i18n import clean_translations, content_languages
+from events.images import check_event_image
 from events.models import Category, Event, Membership, Organization, Question, Session, Venue, timezone_choices
 from events.services import EVENT_FIELDS, MAX_GENERATED_SESSIONS
 
@@ -33,6 +36,11 @@ EXTRA_SPOKEN_LANGUAGES = ("ko", "fr", "de", "es", "ru")
 
 TITLE_MAX_LENGTH = 200
 SUMMARY_MAX_LENGTH = 500
+# The organizer API's limits (events/serializers.py), so the admin and the API accept the same.
+DESCRIPTION_MAX_LENGTH = 20_000
+NOTES_MAX_LENGTH = 2000
+CHOICE_VALUE_MAX_LENGTH = 100
+MAX_CHOICES = 100
 
 
 def language_label(code: str) -> str:
@@ -81,6 +89,9 @@ class TranslationsWidget(forms.Widget):
         # Resolved at render time by default, so a changed CONTENT_LANGUAGES applies without a restart.
         self.languages = list(languages) if languages is not None else None
 
+    class Media:
+        css = {"all": ["huiguan/admin.css"]}  # layout in a file: the CSP allows no inline styles
+
     def get_languages(self) -> list[str]:
         return self.languages if self.languages is not None else content_languages()
 
@@ -110,18 +121,16 @@ class TranslationsWidget(forms.Widget):
             if base_id:
                 sub_attrs["id"] = f"{base_id}_{code}"
             if self.multiline:
-                sub_widget = forms.Textarea(attrs={"rows": self.rows, "style": "width:100%;box-sizing:border-box"})
+                sub_widget = forms.Textarea(attrs={"rows": self.rows})
             else:
-                sub_widget = forms.TextInput(attrs={"style": "width:100%;box-sizing:border-box"})
+                sub_widget = forms.TextInput()
             html = sub_widget.render(f"{name}_{code}", values.get(code) or "", sub_attrs, renderer)
             cells.append((sub_attrs.get("id", ""), language_label(code), code, html))
         return format_html(
-            '<div class="translations-widget" style="display:flex;flex-wrap:wrap;gap:0 12px;flex:1 1 auto">{}</div>',
+            '<div class="translations-widget">{}</div>',
             format_html_join(
                 "",
-                '<div class="translation" style="flex:1 1 0;min-width:10em">'
-                '<label for="{}" style="display:block;width:auto;min-width:0;float:none;padding:0 0 2px;'
-                'font-weight:normal">{} <span style="color:var(--body-quiet-color)">{}</span></label>{}</div>',
+                '<div class="translation"><label for="{}">{} <span class="language-code">{}</span></label>{}</div>',
                 cells,
             ),
         )
@@ -237,7 +246,7 @@ class QuestionChoicesField(forms.JSONField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 4, "style": "width:100%;font-family:monospace"}))
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 4, "class": "json-input"}))
         kwargs.setdefault("help_text", self.default_help_text)
         super().__init__(**kwargs)
 
@@ -254,6 +263,8 @@ class QuestionChoicesField(forms.JSONField):
             return []
         if not isinstance(value, list):
             raise ValidationError(_("Expected a JSON list of choices."), code="invalid")
+        if len(value) > MAX_CHOICES:
+            raise ValidationError(_("At most %(n)d choices."), code="max_choices", params={"n": MAX_CHOICES})
         cleaned: list[dict] = []
         seen: set[str] = set()
         for number, item in enumerate(value, start=1):
@@ -269,6 +280,12 @@ class QuestionChoicesField(forms.JSONField):
                     _("Choice %(n)d needs a non-empty text value."), code="invalid", params={"n": number}
                 )
             choice_value = choice_value.strip()
+            if len(choice_value) > CHOICE_VALUE_MAX_LENGTH:
+                raise ValidationError(
+                    _("Choice %(n)d: keep the value under %(max)d characters."),
+                    code="max_length",
+                    params={"n": number, "max": CHOICE_VALUE_MAX_LENGTH},
+                )
             if choice_value in seen:
                 raise ValidationError(
                     _("The value “%(value)s” is used twice."), code="duplicate", params={"value": choice_value}
@@ -293,8 +310,12 @@ def _current_organization(instance) -> Organization | None:
     return instance.organization if instance.organization_id else None
 
 
+# "Name" of a thing, not a person: 名称, not 姓名.
+THING_NAME = pgettext_lazy("name of an organization, venue or category", "Name")
+
+
 class OrganizationAdminForm(TranslationsFormMixin, forms.ModelForm):
-    name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=_("Name"))
+    name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=THING_NAME)
     default_language = forms.ChoiceField(choices=language_choices)
     timezone = forms.ChoiceField(choices=timezone_choices)
 
@@ -309,9 +330,11 @@ class OrganizationAdminForm(TranslationsFormMixin, forms.ModelForm):
 
 
 class VenueAdminForm(TranslationsFormMixin, forms.ModelForm):
-    name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=_("Name"))
+    name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=THING_NAME)
     address = TranslationsField(required=False, multiline=True, rows=2, max_length=SUMMARY_MAX_LENGTH)
-    accessibility_notes = TranslationsField(required=False, multiline=True, rows=2, label=_("Accessibility notes"))
+    accessibility_notes = TranslationsField(
+        required=False, multiline=True, rows=2, max_length=NOTES_MAX_LENGTH, label=_("Accessibility notes")
+    )
 
     class Meta:
         model = Venue
@@ -326,7 +349,7 @@ class VenueAdminForm(TranslationsFormMixin, forms.ModelForm):
 
 
 class CategoryAdminForm(TranslationsFormMixin, forms.ModelForm):
-    name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=_("Name"))
+    name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=THING_NAME)
 
     class Meta:
         model = Category
@@ -346,7 +369,9 @@ class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
     summary = TranslationsField(
         required=False, multiline=True, rows=2, max_length=SUMMARY_MAX_LENGTH, label=_("Summary")
     )
-    description = TranslationsField(required=False, multiline=True, rows=8, label=_("Description"))
+    description = TranslationsField(
+        required=False, multiline=True, rows=8, max_length=DESCRIPTION_MAX_LENGTH, label=_("Description")
+    )
     spoken_languages = SpokenLanguagesField(label=_("Spoken languages"))
     timezone = forms.ChoiceField(
         choices=timezone_choices, help_text=_("Sessions are shown to attendees in this time zone.")
@@ -363,14 +388,33 @@ class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
     class Meta:
         model = Event
         # The fields an organizer edits are the ones the event services accept (layout: fieldsets).
-        fields = ["organization", *sorted(EVENT_FIELDS)]
+        fields = ["organization", *sorted(EVENT_FIELDS), "image"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "image" in self.fields:
+            self.fields["image"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+            self.fields["image"].help_text = _("JPEG, PNG or WebP, at most %(size)s.") % {
+                "size": filesizeformat(settings.EVENT_IMAGE_MAX_BYTES)
+            }
         if "spoken_languages" in self.fields:
             # Keep codes stored by the API that are not among the usual choices.
             stored = [code for code in (self.instance.spoken_languages or []) if isinstance(code, str)]
             self.fields["spoken_languages"].choices = spoken_language_choices(stored)
+
+    def clean_image(self):
+        """A new upload is checked by decoding it (events.images) and replaced by its re-encoded copy."""
+        upload = self.cleaned_data.get("image")
+        if isinstance(upload, UploadedFile):
+            checked = check_event_image(upload)
+            self.image_size = (checked.width, checked.height)
+            return checked.content
+        return upload
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "image" in self.changed_data:
+            self.instance.image_width, self.instance.image_height = getattr(self, "image_size", (None, None))
 
     def clean(self):
         cleaned = super().clean()

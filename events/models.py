@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.i18n import pick
+from events import images
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -147,6 +148,10 @@ class Event(TranslatedMixin, models.Model):
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
     online_url = models.URLField(blank=True)
+    # Checked and re-encoded by events.images before it is stored (never assigned raw uploads).
+    image = models.FileField(_("image"), upload_to=images.upload_to, blank=True, max_length=200)
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(0)], default=0)
     registration_opens_at = models.DateTimeField(null=True, blank=True)

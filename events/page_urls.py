@@ -13,4 +13,7 @@ urlpatterns = [
     path("events/<slug:slug>/register/", registration_views.register, name="register"),
     path("manage/<str:token>/", registration_views.manage, name="manage"),
     path("manage/<str:token>/cancel/", registration_views.manage_cancel, name="manage-cancel"),
+    path("manage/<str:token>/data.json", registration_views.manage_data, name="manage-data"),
+    path("manage/<str:token>/calendar-feed/", registration_views.manage_calendar_feed, name="manage-calendar-feed"),
+    path("manage/<str:token>/erase/", registration_views.manage_erase, name="manage-erase"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -11,11 +12,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import active_language, clean_translations, content_languages
-from common.serializers import TranslatedField, TranslationsField
+from common.serializers import BoundedDateTimeField, TranslatedField, TranslationsField
 from events.models import PAYMENT_METHODS, Category, Event, Organization, Question, Session, Venue
 
 KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+CHOICE_VALUE_MAX_LENGTH = 100
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -63,6 +65,11 @@ class VenueSerializer(serializers.ModelSerializer):
             "map_url",
         ]
         read_only_fields = ["map_url"]
+        # The database's check constraints, said here so a wrong value is a 400 and not a 500.
+        extra_kwargs = {
+            "latitude": {"min_value": -90, "max_value": 90},
+            "longitude": {"min_value": -180, "max_value": 180},
+        }
 
     def validate_name_i18n(self, value):
         if not value:
@@ -102,7 +109,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 class SessionSerializer(serializers.ModelSerializer):
     title = TranslatedField()
     title_i18n = TranslationsField(source="title", read_only=True)
-    venue = VenueSerializer(source="effective_venue", read_only=True)
+    venue = VenueSerializer(source="effective_venue", read_only=True, allow_null=True)
 
     class Meta:
         model = Session
@@ -115,14 +122,15 @@ class EventListSerializer(serializers.ModelSerializer):
     title_i18n = TranslationsField(source="title", read_only=True)
     summary_i18n = TranslationsField(source="summary", read_only=True)
     organization = OrganizationBriefSerializer(read_only=True)
-    category = CategorySerializer(read_only=True)
-    venue = VenueSerializer(read_only=True)
+    category = CategorySerializer(read_only=True, allow_null=True)
+    venue = VenueSerializer(read_only=True, allow_null=True)
     starts_at = serializers.DateTimeField(read_only=True, allow_null=True)
     ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
     session_count = serializers.IntegerField(read_only=True)
     is_free = serializers.BooleanField(read_only=True)
     seats_left = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField(help_text="Absolute URL of the event's image, or null.")
 
     class Meta:
         model = Event
@@ -155,12 +163,21 @@ class EventListSerializer(serializers.ModelSerializer):
             "seats_left",
             "waitlist_count",
             "url",
+            "image_url",
+            "image_width",
+            "image_height",
         ]
 
     def get_url(self, event: Event) -> str:
         path = reverse("api:event-detail", kwargs={"slug": event.slug})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+    def get_image_url(self, event: Event) -> str | None:
+        if not event.image:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(event.image.url) if request else f"{settings.SITE_URL}{event.image.url}"
 
 
 class EventDetailSerializer(EventListSerializer):
@@ -195,6 +212,10 @@ class QuestionWriteSerializer(serializers.Serializer):
             choice_value = choice.get("value")
             if not isinstance(choice_value, str) or not choice_value.strip():
                 raise serializers.ValidationError(_("Each choice needs a non-empty string 'value'."))
+            if len(choice_value.strip()) > CHOICE_VALUE_MAX_LENGTH:
+                raise serializers.ValidationError(
+                    _("Keep each choice value under %(max)d characters.") % {"max": CHOICE_VALUE_MAX_LENGTH}
+                )
             if choice_value in seen:
                 raise serializers.ValidationError(_("Choice values must be unique."))
             seen.add(choice_value)
@@ -226,11 +247,11 @@ class EventWriteSerializer(serializers.Serializer):
         slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
     )
     venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
-    online_url = serializers.URLField(required=False, allow_blank=True, default="")
+    online_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
     timezone = serializers.CharField(max_length=64, required=False)
     capacity = serializers.IntegerField(min_value=0, max_value=1_000_000)
-    registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
-    registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+    registration_opens_at = BoundedDateTimeField(required=False, allow_null=True)
+    registration_closes_at = BoundedDateTimeField(required=False, allow_null=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     currency = serializers.CharField(max_length=3, required=False)
     max_guests = serializers.IntegerField(min_value=0, max_value=20, required=False)
@@ -307,8 +328,8 @@ class OrganizerEventSerializer(EventDetailSerializer):
 
 
 class SessionWriteSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField()
+    ends_at = BoundedDateTimeField()
     venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
     title_i18n = TranslationsField(max_length=200, required=False)
     allow_overlap = serializers.BooleanField(default=False, write_only=True)
@@ -325,7 +346,10 @@ class SessionWriteSerializer(serializers.Serializer):
 class WallClockDateTimeField(serializers.Field):
     """A local time as written (``2026-12-01T19:00``), kept naive: the event's zone applies later."""
 
-    default_error_messages = {"invalid": _("Use an ISO 8601 date and time, e.g. 2026-12-01T19:00.")}
+    default_error_messages = {
+        "invalid": _("Use an ISO 8601 date and time, e.g. 2026-12-01T19:00."),
+        "out_of_range": _("Use a date and time between the years 2000 and 2099."),
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -336,6 +360,8 @@ class WallClockDateTimeField(serializers.Field):
             value = None
         if value is None:
             self.fail("invalid")
+        if not 2000 <= value.year <= 2099:
+            self.fail("out_of_range")
         return value
 
     def to_representation(self, value):
@@ -353,3 +379,7 @@ class SessionsGenerateSerializer(serializers.Serializer):
     venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False, allow_null=True)
     replace_future = serializers.BooleanField(default=False)
     allow_overlap = serializers.BooleanField(default=False)
+
+
+class EventImageSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="A JPEG, PNG or WebP picture (checked by decoding it).")

@@ -12,14 +12,19 @@ import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from dateutil import rrule
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import AuditAction
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, SessionOverlap
+from events import images
 from events.models import Event, Membership, Organization, Question, Session, Venue
 
 MAX_GENERATED_SESSIONS = 366
@@ -148,8 +153,21 @@ def _check_event_rules(event: Event) -> None:
         errors["registration_closes_at"] = [_("Registration must close after it opens.")]
     if event.venue_id and event.venue.organization_id != event.organization_id:
         errors["venue"] = [_("This venue belongs to another organization.")]
+    if Event.objects.filter(slug=event.slug).exclude(pk=event.pk).exists():
+        errors["slug"] = [_("Another event already uses this address (slug).")]
     if errors:
         raise InvalidInput(fields=errors)
+
+
+def _save_event(event: Event) -> None:
+    """Save; a slug taken between the check and the insert (a race) is the same 400, not a 500."""
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError as exc:
+        if Event.objects.filter(slug=event.slug).exclude(pk=event.pk).exists():
+            raise InvalidInput(fields={"slug": [_("Another event already uses this address (slug).")]}) from exc
+        raise
 
 
 @transaction.atomic
@@ -160,7 +178,8 @@ def event_create(*, user, organization: Organization, **fields) -> Event:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
     event = Event(organization=organization, status=Event.Status.DRAFT, **fields)
     _check_event_rules(event)
-    event.save()
+    _save_event(event)
+    audit.record_event(actor=user, action=AuditAction.EVENT_CREATE, event=event, details={"fields": sorted(fields)})
     return event
 
 
@@ -174,15 +193,25 @@ def event_update(*, user, event: Event, **fields) -> Event:
     if event.status == Event.Status.CANCELLED:
         raise InvalidTransition(_("A cancelled event cannot be changed."))
     capacity_before, venue_before = event.capacity, event.venue_id
+    before = {name: event.serializable_value(name) for name in fields}  # FKs as ids: no extra query
     for name, value in fields.items():
         setattr(event, name, value)
     _check_event_rules(event)
-    event.save()
+    _save_event(event)
+    changes = audit.field_changes(before=before, after={name: event.serializable_value(name) for name in fields})
+    if changes:
+        audit.record_event(actor=user, action=AuditAction.EVENT_UPDATE, event=event, details={"changes": changes})
     if event.venue_id != venue_before:
         # Sessions held at the event's venue moved with it: calendars must replace their copy.
-        event.sessions.filter(venue__isnull=True).exclude(status=Session.Status.CANCELLED).update(
-            sequence=F("sequence") + 1, status=Session.Status.MOVED, updated_at=timezone.now()
+        moved = (
+            event.sessions.filter(venue__isnull=True)
+            .exclude(status=Session.Status.CANCELLED)
+            .update(sequence=F("sequence") + 1, status=Session.Status.MOVED, updated_at=timezone.now())
         )
+        if moved:
+            from notifications.services import notify_venue_changed
+
+            notify_venue_changed(event=event, old_venue_id=venue_before)
     if event.capacity > capacity_before and event.waitlist_count:
         from registrations.services import waitlist_promote
 
@@ -204,6 +233,7 @@ def event_publish(*, user, event: Event) -> Event:
     event.status = Event.Status.PUBLISHED
     event.published_at = timezone.now()
     event.save(update_fields=["status", "published_at", "updated_at"])
+    audit.record_event(actor=user, action=AuditAction.EVENT_PUBLISH, event=event)
     return event
 
 
@@ -219,8 +249,14 @@ def event_cancel(*, user, event: Event) -> Event:
     from notifications.services import notify_event_cancelled
     from registrations.services.payments import refund_event_payments
 
-    refund_event_payments(event=event)  # what was paid online goes back, queued after commit
-    notify_event_cancelled(event=event)
+    refunds = refund_event_payments(event=event)  # what was paid online goes back, queued after commit
+    notified = notify_event_cancelled(event=event)
+    audit.record_event(
+        actor=user,
+        action=AuditAction.EVENT_CANCEL,
+        event=event,
+        details={"refunds_queued": refunds, "notices": len(notified)},
+    )
     return event
 
 
@@ -245,6 +281,7 @@ def event_set_questions(*, user, event: Event, questions: list[dict]) -> list[Qu
             },
         )
         saved.append(question)
+    audit.record_event(actor=user, action=AuditAction.EVENT_QUESTIONS, event=event, details={"keys": keep_keys})
     return saved
 
 
@@ -281,8 +318,15 @@ def session_create(
     _check_session_times(starts_at=starts_at, ends_at=ends_at)
     _check_session_venue(event=event, venue=venue)
     venue_id = venue.pk if venue else event.venue_id
-    _raise_on_overlap(slots=[Slot(starts_at, ends_at, venue_id)], allow_overlap=allow_overlap)
-    return Session.objects.create(event=event, starts_at=starts_at, ends_at=ends_at, venue=venue, title=title or {})
+    clashes = _raise_on_overlap(slots=[Slot(starts_at, ends_at, venue_id)], allow_overlap=allow_overlap)
+    session = Session.objects.create(event=event, starts_at=starts_at, ends_at=ends_at, venue=venue, title=title or {})
+    audit.record_session(
+        actor=user,
+        action=AuditAction.SESSION_CREATE,
+        session=session,
+        details={"starts_at": starts_at, "ends_at": ends_at, "venue": venue_id, "overlaps": len(clashes)},
+    )
+    return session
 
 
 @transaction.atomic
@@ -304,6 +348,7 @@ def session_update(
     if unknown:
         raise TypeError(f"Unknown session fields: {sorted(unknown)}")
     before = (session.starts_at, session.ends_at, session.effective_venue_id)
+    before_fields = {name: session.serializable_value(name) for name in fields}
     for name, value in fields.items():
         setattr(session, name, value)
     _check_session_times(starts_at=session.starts_at, ends_at=session.ends_at)
@@ -321,6 +366,16 @@ def session_update(
 
         notify_session_changed(session=session, old_starts_at=before[0], old_ends_at=before[1], old_venue_id=before[2])
     session.save()
+    changes = audit.field_changes(
+        before=before_fields, after={name: session.serializable_value(name) for name in fields}
+    )
+    if changes:
+        audit.record_session(
+            actor=user,
+            action=AuditAction.SESSION_UPDATE,
+            session=session,
+            details={"changes": changes, "allow_overlap": allow_overlap},
+        )
     return session
 
 
@@ -337,6 +392,8 @@ def session_cancel(*, user, session: Session) -> Session:
     from notifications.services import notify_session_cancelled
 
     notify_session_cancelled(session=session)
+    session.event = event
+    audit.record_session(actor=user, action=AuditAction.SESSION_CANCEL, session=session)
     return session
 
 
@@ -444,4 +501,69 @@ def sessions_generate(
     from notifications.services import notify_schedule_changed
 
     notify_schedule_changed(event=event, created=created, cancelled_ids=replaced_ids)
+    audit.record_event(
+        actor=user,
+        action=AuditAction.SESSIONS_GENERATE,
+        event=event,
+        details={
+            "rule": event.recurrence_rule,
+            "first_start": first_start,
+            "duration_minutes": int(duration.total_seconds() // 60),
+            "venue": venue_id,
+            "created": len(created),
+            "cancelled": replaced_ids,
+            "allow_overlap": allow_overlap,
+        },
+    )
     return created
+
+
+# --- image -------------------------------------------------------------------------------------
+
+
+def _delete_file_on_commit(name: str) -> None:
+    if name:
+        storage = Event._meta.get_field("image").storage
+        transaction.on_commit(partial(storage.delete, name))
+
+
+@transaction.atomic
+def event_set_image(*, user, event: Event, upload) -> Event:
+    """Check ``upload`` (events.images) and make it the event's image; the old file goes on commit.
+
+    Raises InvalidInput with an ``image`` message for anything that is not an acceptable picture.
+    """
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    try:
+        checked = images.check_event_image(upload)
+    except DjangoValidationError as exc:
+        raise InvalidInput(fields={"image": exc.messages}) from exc
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status == Event.Status.CANCELLED:
+        raise InvalidTransition(_("A cancelled event cannot be changed."))
+    old = event.image.name
+    event.image.save(checked.content.name, checked.content, save=False)
+    event.image_width, event.image_height = checked.width, checked.height
+    event.save(update_fields=["image", "image_width", "image_height", "updated_at"])
+    _delete_file_on_commit(old)
+    _audit_image(user=user, event=event, old=old)
+    return event
+
+
+def _audit_image(*, user, event: Event, old: str) -> None:
+    if old != event.image.name:
+        changes = {"image": [old or None, event.image.name or None]}
+        audit.record_event(actor=user, action=AuditAction.EVENT_UPDATE, event=event, details={"changes": changes})
+
+
+@transaction.atomic
+def event_remove_image(*, user, event: Event) -> Event:
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    old = event.image.name
+    event.image = ""
+    event.image_width = event.image_height = None
+    event.save(update_fields=["image", "image_width", "image_height", "updated_at"])
+    _delete_file_on_commit(old)
+    _audit_image(user=user, event=event, old=old)
+    return event

@@ -109,6 +109,9 @@ class EventCard:
     venue: VenueView | None
     online: bool
     spoken_languages: list[str] = field(default_factory=list)
+    image_url: str = ""
+    image_width: int | None = None
+    image_height: int | None = None
 
     @classmethod
     def of(cls, event: Event, language: str) -> EventCard:
@@ -134,6 +137,9 @@ class EventCard:
             venue=VenueView.of(event.venue, language, fallbacks),
             online=bool(event.online_url),
             spoken_languages=[language_name(code) for code in event.spoken_languages or []],
+            image_url=event.image.url if event.image else "",
+            image_width=event.image_width,
+            image_height=event.image_height,
         )
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from common.exceptions import NotFound
 from common.i18n import active_language
+from common.permissions import IsOrganizer
 from notifications import services
 from notifications.models import Feedback
 from notifications.serializers import (
@@ -22,9 +23,9 @@ from registrations.selectors import registration_for_request
 TOKEN_PARAM = OpenApiParameter("token", str, description="The private manage token from the registration links.")
 
 
-def _registration(request, pk: int):
+def _registration(request, pk: int, *, organizers: bool = True):
     token = request.headers.get("X-Manage-Token") or request.query_params.get("token")
-    return registration_for_request(pk=pk, token=token, user=request.user)
+    return registration_for_request(pk=pk, token=token, user=request.user, organizers=organizers)
 
 
 class FeedbackApi(APIView):
@@ -45,7 +46,7 @@ class FeedbackApi(APIView):
         responses={200: FeedbackSerializer, 201: FeedbackSerializer},
     )
     def post(self, request, pk: int):
-        registration = _registration(request, pk)
+        registration = _registration(request, pk, organizers=False)  # organizers read ratings, never write them
         serializer = FeedbackInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -61,7 +62,7 @@ class FeedbackApi(APIView):
 class AnnouncementCreateApi(APIView):
     """Email the registrants of some of your events, each in their language when you wrote it in several."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsOrganizer]
 
     @extend_schema(request=AnnouncementInputSerializer, responses={201: AnnouncementSerializer})
     def post(self, request):

@@ -211,6 +211,9 @@ def message_id(notification: Notification) -> str:
 def _check_relevant(notification: Notification, registration: Registration, now: dt.datetime) -> None:
     status, event, session = registration.status, registration.event, notification.session
     kind = notification.kind
+    if registration.anonymised_at is not None:
+        # Its address is a placeholder now; a retried or later row must not go anywhere.
+        raise Skip("the registration's personal data was erased")
     reasons = {
         Kind.CONFIRMATION: status != RS.CONFIRMED and "the registration is no longer confirmed",
         Kind.PAYMENT_DUE: status != RS.PENDING_PAYMENT and "the registration no longer awaits payment",
@@ -218,6 +221,7 @@ def _check_relevant(notification: Notification, registration: Registration, now:
         Kind.PROMOTED: status not in Registration.SEAT_HOLDING and "the registration no longer holds a seat",
         Kind.HOLD_EXPIRED: status != RS.EXPIRED and "the registration is no longer expired",
         Kind.MANAGE_LINK: status not in Registration.ACTIVE and "the registration is no longer active",
+        Kind.CALENDAR_FEED: status != RS.CONFIRMED and "the registration is no longer confirmed",
         Kind.ANNOUNCEMENT: status not in Registration.ACTIVE and "the registration is no longer active",
         Kind.CHANGED: status not in Registration.ACTIVE and "the registration is no longer active",
     }
@@ -232,7 +236,9 @@ def _check_relevant(notification: Notification, registration: Registration, now:
     if kind == Kind.CHANGED and not reason:
         if event.status == Event.Status.CANCELLED:
             reason = "the event was cancelled since"
-        elif notification.params.get("scope") != "schedule" and (session is None or session.is_cancelled):
+        elif notification.params.get("scope") not in ("schedule", "venue") and (
+            session is None or session.is_cancelled
+        ):
             reason = "the session was cancelled since"
     if kind == Kind.FEEDBACK_REQUEST and hasattr(registration, "feedback"):
         reason = "feedback was already given"
@@ -293,10 +299,22 @@ def _kind_context(notification: Notification, registration: Registration, langua
     kind = notification.kind
     if kind == Kind.REMINDER:
         context["hours"] = event.reminder_hours
+    elif kind == Kind.CALENDAR_FEED:
+        urls = selectors.calendar_feed_urls(email=registration.email)
+        if urls is None:
+            raise Skip("the address has no calendar feed")
+        context.update(urls)
     elif kind == Kind.CHANGED and params.get("scope") == "schedule":
         context["scope"] = "schedule"
         context["added"] = params.get("added", 0)
         context["cancelled_count"] = params.get("cancelled", 0)
+    elif kind == Kind.CHANGED and params.get("scope") == "venue":
+        # The whole event moved: the single-move wording with only the place row, old → now.
+        old_venue = Venue.objects.filter(pk=params.get("old_venue_id") or 0).first()
+        context["old"] = {"place": place_of(old_venue, event, language)}
+        context["new"] = {"place": context["place"]}
+        context["time_changed"] = False
+        context["place_changed"] = True
     elif kind == Kind.CHANGED:
         old_venue = Venue.objects.filter(pk=params.get("old_venue_id") or 0).first()
         old_start = dt.datetime.fromisoformat(params["old_starts_at"])

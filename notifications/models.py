@@ -33,6 +33,7 @@ class Notification(models.Model):
         FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
         ANNOUNCEMENT = "announcement", _("Announcement")
         MANAGE_LINK = "manage_link", _("Manage link")
+        CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from events.models import Event, Session
@@ -14,8 +15,12 @@ MAX_REMINDER_HOURS = 168  # Event.reminder_hours is capped there
 # Feedback is asked for this long after an event's last session, and not for events older than the window.
 FEEDBACK_DELAY = dt.timedelta(hours=2)
 FEEDBACK_WINDOW = dt.timedelta(days=3)
-# The sweeper leaves rows alone this long past their due time: their queued task should come first.
-SWEEP_GRACE = dt.timedelta(minutes=2)
+
+
+def sweep_grace() -> dt.timedelta:
+    """The sweeper leaves rows alone this long past their due time: their queued task should come first."""
+    return dt.timedelta(seconds=getattr(settings, "NOTIFICATION_SWEEP_GRACE_SECONDS", 120))
+
 
 _ATTENDEE_FIELDS = ("pk", "email", "language", "event_id")
 
@@ -81,7 +86,7 @@ def feedback_recipients(*, event: Event) -> QuerySet[Registration]:
 def notifications_due(*, now: dt.datetime, limit: int = 500) -> list[int]:
     """Pending rows past their time (and the grace their own queued task had), oldest first."""
     return list(
-        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
+        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now - sweep_grace())
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from common.i18n import content_languages
+from common.serializers import TranslationsField
 from notifications.models import Announcement, Feedback
 
 
@@ -20,10 +21,8 @@ class AnnouncementInputSerializer(serializers.Serializer):
     events = serializers.ListField(
         child=serializers.SlugField(max_length=80), min_length=1, max_length=50, help_text="Slugs of your events."
     )
-    subject_i18n = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), help_text='{"en": "...", "zh-hans": "..."}'
-    )
-    body_i18n = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="Same languages.")
+    subject_i18n = TranslationsField(max_length=200, help_text='{"en": "...", "zh-hans": "..."}')
+    body_i18n = TranslationsField(max_length=20_000, help_text="Same languages.")
 
 
 class AnnouncementSerializer(serializers.ModelSerializer):

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from audit import services as audit
+from audit.models import AuditAction
 from common.exceptions import InvalidInput
 from common.i18n import clean_translations, normalize_language
 from events.models import Event, Session
@@ -57,8 +59,8 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 # A row still "sending" after this long lost its worker mid-send (SMTP times out far sooner).
 SENDING_TIMEOUT = dt.timedelta(minutes=10)
-# Announcements and manage links: at most one manage-link email per registration in this window,
-# so hammering the register button cannot flood someone's inbox.
+# Links mailed on request (manage link, calendar feed): at most one per registration in this window,
+# so hammering a button cannot flood someone's inbox.
 MANAGE_LINK_WINDOW_SECONDS = 600
 ENQUEUE_BATCH = 1000
 # Publishing a task: one quick retry, then leave the row to the sweeper rather than hold up a request.
@@ -150,14 +152,25 @@ def _queue_on_commit(ids: list[int]) -> None:
     transaction.on_commit(queue_notifications, robust=True)
 
 
+# After a failed publish, this process leaves the broker alone for a while: a broker that hangs
+# rather than refuses costs one request its socket timeouts, not every request.
+BROKER_BACKOFF_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
 def queue_send(ids: list[int]) -> int:
     """Publish one sending task per row (after commit). A broker outage leaves the rest to the sweeper."""
+    global _broker_down_until
     from notifications.tasks import send_notification
 
+    if time.monotonic() < _broker_down_until:
+        logger.info("Broker failed recently, %d notification(s) left pending for the sweeper", len(ids))
+        return 0
     for index, pk in enumerate(ids):
         try:
             send_notification.apply_async(kwargs={"notification_id": pk}, retry_policy=PUBLISH_RETRY_POLICY)
         except (BrokerError, OSError) as exc:
+            _broker_down_until = time.monotonic() + _setting("BROKER_BACKOFF_SECONDS", BROKER_BACKOFF_SECONDS)
             logger.warning(
                 "Broker unavailable, %d notification(s) left pending for the sweeper: %s", len(ids) - index, exc
             )
@@ -181,15 +194,28 @@ def notify_registration_status(*, registration: Registration) -> Notification | 
     return notify_registration(registration=registration, kind=kind, known_new=True)
 
 
+def _window(now: dt.datetime | None) -> str:
+    """The dedupe-key suffix naming the current MANAGE_LINK_WINDOW_SECONDS window."""
+    return f"w{int((now or timezone.now()).timestamp()) // MANAGE_LINK_WINDOW_SECONDS}"
+
+
 def notify_manage_link(*, registration_id: int, now: dt.datetime | None = None) -> Notification | None:
     """Someone tried to register an address again: send that address its existing registration."""
     registration = Registration.objects.filter(pk=registration_id).first()
     if registration is None or registration.status not in Registration.ACTIVE:
         return None
-    window = int((now or timezone.now()).timestamp()) // MANAGE_LINK_WINDOW_SECONDS
-    row = _row(registration=registration, kind=Kind.MANAGE_LINK, suffix=f"w{window}")
+    row = _row(registration=registration, kind=Kind.MANAGE_LINK, suffix=_window(now))
     with transaction.atomic():
         created = _insert([row])
+    return created[0] if created else None
+
+
+def notify_calendar_feed(*, registration: Registration, now: dt.datetime | None = None) -> Notification | None:
+    """Mail the address its private feed link, once per window however often it is asked for.
+
+    Returns None when the link was already sent in this window (the caller then changes nothing).
+    """
+    created = _insert([_row(registration=registration, kind=Kind.CALENDAR_FEED, suffix=_window(now))])
     return created[0] if created else None
 
 
@@ -240,6 +266,36 @@ def notify_session_changed(
             continue  # moved back before anyone was told: nothing changed for them
         params["sequence"] = session.sequence
         rows.append(_row(registration=registration, kind=Kind.CHANGED, session=session, params=params))
+    return _insert(rows)
+
+
+def notify_venue_changed(*, event: Event, old_venue_id: int | None) -> list[Notification]:
+    """The event moved to another venue (its sessions without a venue of their own moved with it):
+    one notice per active registrant, not one per session. Caller holds the event lock.
+
+    Like a session move, a notice not sent yet is superseded by the next change, keeps the place
+    people were first told about, and nothing is sent if the event is back there.
+    """
+    pending = {
+        row.registration_id: row
+        for row in Notification.objects.select_for_update().filter(
+            registration__event_id=event.pk, kind=Kind.CHANGED, status=Status.PENDING, params__scope="venue"
+        )
+    }
+    if pending:
+        Notification.objects.filter(pk__in=[row.pk for row in pending.values()]).update(
+            status=Status.SKIPPED, last_error="superseded by a later change"
+        )
+    # Each move bumps the sessions' sequence, so this names the change and a retry finds its own rows.
+    marker = f"venue-{event.sessions.aggregate(n=Max('sequence'))['n'] or 0}"
+    rows = []
+    for registration in _active_registrations(event.pk):
+        earlier = pending.get(registration.pk)
+        original = earlier.params.get("old_venue_id") if earlier is not None else old_venue_id
+        if original == event.venue_id:
+            continue  # moved back before anyone was told
+        params = {"scope": "venue", "old_venue_id": original, "venue_id": event.venue_id}
+        rows.append(_row(registration=registration, kind=Kind.CHANGED, params=params, suffix=marker))
     return _insert(rows)
 
 
@@ -333,6 +389,17 @@ def announcement_create(*, user, event_slugs: list[str], subject: object, body: 
     _insert(rows)
     announcement.recipient_count = len(rows)
     announcement.save(update_fields=["recipient_count"])
+    # One entry per announcement; it belongs to an event when it was sent about a single one.
+    audit.record(
+        actor=user,
+        action=AuditAction.ANNOUNCEMENT_SEND,
+        organization_id=events[0].organization_id,
+        event_id=events[0].pk if len(events) == 1 else None,
+        target_type="announcement",
+        target_id=announcement.pk,
+        target_label=", ".join(sorted(event.slug for event in events))[:200],
+        details={"languages": sorted(cleaned["subject_i18n"]), "recipients": len(rows)},
+    )
     return announcement
 
 
@@ -398,37 +465,69 @@ def _connection():
     return get_connection(timeout=timeout)
 
 
+def _claim(notification: Notification, *, now: dt.datetime) -> bool:
+    """``pending`` → ``sending`` (committed at once), or False if someone else got there first."""
+    claimed = Notification.objects.filter(pk=notification.pk, status=Status.PENDING).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed:
+        notification.attempts += 1
+    return bool(claimed)
+
+
 def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> Outcome:
     """Send one outbox row if it is pending; no-op otherwise. Call outside a transaction.
 
-    The claim (``pending`` → ``sending``) commits before the mail server is contacted, so two
-    deliveries of the same task can never both send.
+    The claim (``pending`` → ``sending``) commits before the message goes to the mail server, so
+    two deliveries of the same task can never both send. Everything that can be done before the
+    claim is: reading, rendering and opening the SMTP connection. A worker killed while claimed
+    leaves the row ``sending`` and it is not resent on its own (the server may have taken it),
+    so the claimed stretch is kept to the SMTP transaction itself; a worker killed before the
+    claim leaves the row ``pending`` for the next delivery or the sweeper.
     """
     now = now or timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    notification = (
+        Notification.objects.select_related(*messages.NOTIFICATION_RELATED)
+        .filter(pk=notification_id, status=Status.PENDING)
+        .first()
     )
-    if not claimed:
+    if notification is None:
         return Outcome("not_pending")
-    notification = Notification.objects.select_related(*messages.NOTIFICATION_RELATED).get(pk=notification_id)
     try:
         built = messages.build(notification, now=now)
     except messages.Skip as exc:
+        if not _claim(notification, now=now):
+            return Outcome("not_pending")
         _finish(notification_id, status=Status.SKIPPED, last_error=str(exc))
         return Outcome("skipped")
     except Exception as exc:
         # Bad data or a bug in a template: trying again will not help. Visible in the admin.
         logger.exception("Could not build notification %s", notification_id)
+        if not _claim(notification, now=now):
+            return Outcome("not_pending")
         _finish(notification_id, status=Status.FAILED, last_error=f"could not build the message: {exc!r}"[:2000])
         return Outcome("failed")
+    connection = _connection()
     try:
-        built.message.connection = _connection()
-        built.message.send()
-    except Exception as exc:
-        return _attempt_failed(notification, exc, subject=built.subject)
-    # last_error stays: "sent on the 2nd attempt after a 451" is worth seeing in the admin.
-    _finish(notification_id, status=Status.SENT, sent_at=timezone.now(), subject=built.subject)
-    return Outcome("sent")
+        try:
+            connection.open()
+        except Exception as exc:
+            if not _claim(notification, now=now):
+                return Outcome("not_pending")
+            return _attempt_failed(notification, exc, subject=built.subject)
+        if not _claim(notification, now=now):
+            return Outcome("not_pending")
+        try:
+            built.message.connection = connection
+            built.message.send()
+        except Exception as exc:
+            return _attempt_failed(notification, exc, subject=built.subject)
+        # Stamped before QUIT, which is not part of the delivery. last_error stays: "sent on the
+        # 2nd attempt after a 451" is worth seeing in the admin.
+        _finish(notification_id, status=Status.SENT, sent_at=timezone.now(), subject=built.subject)
+        return Outcome("sent")
+    finally:
+        connection.close()
 
 
 def _attempt_failed(notification: Notification, exc: Exception, *, subject: str) -> Outcome:
@@ -498,7 +597,7 @@ def feedback_submit(*, registration: Registration, rating: int, comment: str = "
     comment = (comment or "").strip()
     if len(comment) > 5000:
         raise InvalidInput(fields={"comment": [_("Keep the comment under 5000 characters.")]})
-    if registration.status != RS.CONFIRMED:
+    if registration.status != RS.CONFIRMED or registration.anonymised_at is not None:
         raise InvalidInput(fields={"registration": [_("Only attendees can give feedback.")]})
     return Feedback.objects.update_or_create(
         registration=registration,

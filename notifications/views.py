@@ -28,7 +28,8 @@ def feedback_form(request, pk: int):
     scanners open links); POST stores it. The manage token in the link is the key."""
     token = request.POST.get("token") or request.GET.get("token")
     try:
-        registration = registration_for_request(pk=pk, token=token, user=request.user)
+        # The attendee's own form: an organizer must not rate their event on someone's behalf.
+        registration = registration_for_request(pk=pk, token=token, user=request.user, organizers=False)
     except NotFound:
         raise Http404 from None
     language = language_of(request.GET.get("lang") or registration.language)

@@ -36,7 +36,13 @@ class PaymentInline(admin.TabularInline):
 class RegistrationAdmin(OrganizationScopedAdmin):
     organization_lookup = "event__organization_id"
     list_display = ("name", "email", "event", "status", "party_size", "language", "payment_method", "created_at")
-    list_filter = ("status", "language", "payment_method", "event__organization")
+    list_filter = (
+        "status",
+        "language",
+        "payment_method",
+        ("anonymised_at", admin.EmptyFieldListFilter),
+        "event__organization",
+    )
     search_fields = ("name", "email", "event__slug", "tickets__name")
     list_select_related = ("event", "event__organization")
     date_hierarchy = "created_at"
@@ -62,11 +68,18 @@ class RegistrationAdmin(OrganizationScopedAdmin):
         "paid_at",
         "cancelled_at",
         "expired_at",
+        "anonymised_at",
+        "anonymised_reason",
     )
     fields = ("name", "language", "answers", "consents", *readonly_fields)
 
     def organization_id_of(self, obj) -> int | None:
         return obj.event.organization_id
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.anonymised_at is not None:
+            return self.fields  # erased stays erased
+        return super().get_readonly_fields(request, obj)
 
     def has_add_permission(self, request):
         return False  # people register through the site or the API
@@ -79,7 +92,7 @@ class RegistrationAdmin(OrganizationScopedAdmin):
         done = 0
         for registration in queryset:
             try:
-                services.registration_cancel(registration_id=registration.pk)
+                services.registration_cancel(registration_id=registration.pk, actor=request.user)
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{registration}: {exc.message}", messages.ERROR)

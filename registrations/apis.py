@@ -7,31 +7,37 @@ import csv
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.exceptions import InvalidInput, NotFound
-from common.i18n import active_language
+from common.i18n import active_language, content_languages
 from common.idempotency import idempotent
+from common.permissions import IsOrganizer
+from common.schema import error_response
 from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThrottle
 from events import selectors as event_selectors
 from events.filters import EventFilter
 from events.models import Event
-from registrations import calendars, selectors, services, tickets
+from registrations import calendars, consent, selectors, services, tickets
 from registrations.filters import RegistrationFilter
 from registrations.models import CalendarFeed, Registration
 from registrations.serializers import (
+    CalendarFeedRequestSerializer,
     OrganizerRegistrationSerializer,
+    PrivacyConsentSerializer,
     RegistrationInputSerializer,
     RegistrationSerializer,
 )
 
 TOKEN_PARAM = OpenApiParameter("token", str, description="The private manage token from the registration links.")
+PAYMENT_UNAVAILABLE = error_response("Online payment is not configured or Stripe cannot be reached.")
 ICS = "text/calendar; charset=utf-8"
 
 
@@ -39,8 +45,8 @@ def _token(request) -> str | None:
     return request.headers.get("X-Manage-Token") or request.query_params.get("token")
 
 
-def _registration(request, pk: int) -> Registration:
-    return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user)
+def _registration(request, pk: int, *, organizers: bool = True) -> Registration:
+    return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user, organizers=organizers)
 
 
 class RegistrationCreateApi(APIView):
@@ -51,8 +57,21 @@ class RegistrationCreateApi(APIView):
 
     @extend_schema(
         request=RegistrationInputSerializer,
-        responses={201: RegistrationSerializer},
+        responses={201: RegistrationSerializer, 503: PAYMENT_UNAVAILABLE},
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER)],
+        examples=[
+            OpenApiExample(
+                "With a guest",
+                request_only=True,
+                value={
+                    "name": "Wang Mei",
+                    "email": "mei@example.org",
+                    "language": "zh-hans",
+                    "answers": {"diet": "vegetarian"},
+                    "guests": ["Li Na"],
+                },
+            )
+        ],
     )
     def post(self, request, slug: str):
         def handler() -> Response:
@@ -66,6 +85,7 @@ class RegistrationCreateApi(APIView):
                 language=data.get("language") or active_language(),
                 answers=data["answers"],
                 consents=data["consents"],
+                consent_version=data.get("consent_version") or None,
                 guests=data["guests"],
                 pay_at_door=data["pay_at_door"],
                 user=request.user,
@@ -86,11 +106,53 @@ class RegistrationDetailApi(APIView):
     def get(self, request, pk: int):
         return Response(RegistrationSerializer(_registration(request, pk)).data)
 
-    @extend_schema(parameters=[TOKEN_PARAM], responses=RegistrationSerializer)
+    @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})
     def delete(self, request, pk: int):
         registration = _registration(request, pk)
         services.registration_cancel(registration_id=registration.pk)
         return Response(RegistrationSerializer(_registration(request, pk)).data)
+
+
+class PrivacyConsentApi(APIView):
+    """The privacy consent text to show before registering (``?lang=`` or Accept-Language picks the
+    language), with its version: send ``consents: {"privacy": true}`` and ``consent_version``."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=PrivacyConsentSerializer)
+    def get(self, request):
+        shown = consent.privacy_consent_text(language=active_language())
+        translations = {}
+        for code in content_languages():
+            text = consent.privacy_consent_text(language=code)
+            translations[code] = {"label": text["label"], "details": text["details"]}
+        body = {**shown, "translations": translations}
+        response = Response(PrivacyConsentSerializer(body).data)
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+class RegistrationDataApi(APIView):
+    """Your personal data in this registration: GET downloads it as JSON, DELETE erases it
+    (an active registration of an event still to come is cancelled first). With the manage token
+    or as the signed-in owner; organizers have their own views and the anonymisation action."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, pk: int):
+        registration = _registration(request, pk, organizers=False)
+        response = Response(services.registration_export(registration_id=registration.pk))
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = f'attachment; filename="huiguan-registration-{registration.pk}.json"'
+        return response
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})
+    def delete(self, request, pk: int):
+        registration = _registration(request, pk, organizers=False)
+        services.registration_erase(registration_id=registration.pk)
+        erased = Registration.objects.select_related("event").prefetch_related("tickets").get(pk=registration.pk)
+        return Response(RegistrationSerializer(erased).data)
 
 
 class RegistrationCheckoutApi(APIView):
@@ -98,18 +160,28 @@ class RegistrationCheckoutApi(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[TOKEN_PARAM], request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[TOKEN_PARAM],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 409: error_response("Not waiting for payment."), 503: PAYMENT_UNAVAILABLE},
+    )
     def post(self, request, pk: int):
         payment = services.checkout_start(registration_id=_registration(request, pk).pk)
         return Response({"checkout_url": payment.checkout_url, "checkout_session_id": payment.checkout_session_id})
 
-    @extend_schema(parameters=[TOKEN_PARAM], responses={302: None})
+    @extend_schema(
+        parameters=[TOKEN_PARAM],
+        responses={302: None, 409: error_response("Not waiting for payment."), 503: PAYMENT_UNAVAILABLE},
+    )
     def get(self, request, pk: int):
         payment = services.checkout_start(registration_id=_registration(request, pk).pk)
         return HttpResponseRedirect(payment.checkout_url)
 
 
-@extend_schema(parameters=[TOKEN_PARAM, OpenApiParameter("seat", int)], responses={(200, "image/png"): bytes})
+@extend_schema(
+    parameters=[TOKEN_PARAM, OpenApiParameter("seat", int)],
+    responses={(200, "image/png"): bytes, (200, "image/svg+xml"): bytes},
+)
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def registration_ticket(request, pk: int, fmt: str):
@@ -199,34 +271,34 @@ def personal_calendar_feed(request, token: str):
 
 
 class RegistrationCalendarFeedApi(APIView):
-    """The private feed URL of all my sessions (webcal:// for calendar apps). POST rotates it."""
+    """Email the registration's address its private feed of all its events (webcal://).
+
+    The link is never returned here: the feed covers every registration of the address, and a
+    manage token proves nothing about the mailbox. Asked again within ten minutes, nothing more
+    is sent or rotated.
+    """
 
     permission_classes = [permissions.AllowAny]
 
-    def _body(self, feed: CalendarFeed) -> dict:
-        path = f"/api/v1/calendar/feeds/{feed.token}.ics"
-        from django.conf import settings
-
-        https_url = f"{settings.SITE_URL}{path}"
-        return {"url": https_url, "webcal_url": "webcal://" + https_url.split("://", 1)[1]}
-
-    @extend_schema(parameters=[TOKEN_PARAM], responses=OpenApiTypes.OBJECT)
-    def get(self, request, pk: int):
-        registration = _registration(request, pk)
-        feed, _created = CalendarFeed.objects.get_or_create(email=registration.email)
-        return Response(self._body(feed))
-
-    @extend_schema(parameters=[TOKEN_PARAM], request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[TOKEN_PARAM],
+        request=CalendarFeedRequestSerializer,
+        responses={202: OpenApiTypes.OBJECT},
+    )
     def post(self, request, pk: int):
-        registration = _registration(request, pk)
-        feed = services.calendar_feed_rotate(email=registration.email)
-        return Response(self._body(feed))
+        registration = _registration(request, pk, organizers=False)
+        if registration.anonymised_at is not None:
+            raise NotFound()
+        data = CalendarFeedRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.calendar_feed_send(registration_id=registration.pk, rotate=data.validated_data["rotate"])
+        return Response({"detail": _("We have emailed the link to your address.")}, status=status.HTTP_202_ACCEPTED)
 
 
 class OrganizerRegistrationListApi(generics.ListAPIView):
     """Registrations of one of your events; filters status, language, q."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsOrganizer]
     serializer_class = OrganizerRegistrationSerializer
     filterset_class = RegistrationFilter
 
@@ -306,7 +378,10 @@ class OrganizerRegistrationCsvApi(OrganizerRegistrationListApi):
         return response
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    request=OpenApiTypes.OBJECT,
+    responses={200: OpenApiTypes.OBJECT, 503: error_response("Stripe webhooks are not configured.")},
+)
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([permissions.AllowAny])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from common.exceptions import InvalidInput
 from common.i18n import pick
 from events.models import Event, Question
+from registrations import consent
 
 MAX_TEXT_ANSWER = 1000  # the service's limit (registrations.services.register.MAX_TEXT_ANSWER)
 RADIO_MAX_CHOICES = 6  # more choices than this read better as a drop-down on a phone
@@ -60,6 +61,7 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
             self.fields["guests"] = forms.CharField(
                 label=_("Guests"),
                 required=False,
+                max_length=event.max_guests * 202,  # names of up to 200 characters, one per line
                 widget=forms.Textarea(attrs={"rows": min(event.max_guests, 4), "autocomplete": "off"}),
                 help_text=_("One name per line, up to %(n)d. Each guest takes a seat and gets a ticket.")
                 % {"n": event.max_guests},
@@ -75,14 +77,18 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
                 )
             else:
                 self.door_only = True  # online payment is down: the door is the only way to pay
+        shown = consent.privacy_consent_text(language=language)
         self.fields["privacy"] = forms.BooleanField(
-            label=_("I agree that the organizer stores my name, email address and answers to run this event."),
-            help_text=_(
-                "They are used only for this event: your ticket, reminders and changes. "
-                "You can cancel at any time with the link we send you."
-            ),
+            label=shown["label"],
+            help_text=shown["details"],
             error_messages={"required": _("Please agree to continue.")},
         )
+        # The version of the text on the page: if it changes before the form comes back, the
+        # service asks again instead of recording agreement to a text this person never saw. The
+        # page always carries the version of the text it shows now (``current_consent_version``),
+        # never the one posted, so a form sent back with errors is answerable.
+        self.current_consent_version = shown["version"]
+        self.fields["consent_version"] = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     # --- fields ----------------------------------------------------------------------------------
 
@@ -149,14 +155,15 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
             "name": data["name"],
             "email": data["email"],
             "answers": answers,
-            "consents": {"privacy": True},
+            "consents": {consent.PRIVACY: True},
+            "consent_version": data.get("consent_version") or None,
             "guests": data.get("guests") or [],
             "pay_at_door": pay_at_door,
         }
 
     def add_domain_errors(self, exc: InvalidInput) -> None:
         """Put the service's field errors (answers nested by question key) on the matching fields."""
-        aliases = {"pay_at_door": "payment", "consents": "privacy"}
+        aliases = {"pay_at_door": "payment", "consents": "privacy", "consent_version": "privacy"}
         for key, messages in (exc.fields or {}).items():
             if key == "answers" and isinstance(messages, dict):
                 for question_key, question_messages in messages.items():

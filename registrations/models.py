@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.models import Event
 
@@ -35,6 +36,10 @@ class Registration(models.Model):
         ONLINE = "online", _("Online (Stripe)")
         DOOR = "door", _("At the door")
 
+    class AnonymisedReason(models.TextChoices):
+        REQUEST = "request", _("Erased at the attendee's request")
+        RETENTION = "retention", _("Anonymised after the retention period")
+
     SEAT_HOLDING = (Status.CONFIRMED, Status.PENDING_PAYMENT)
     ACTIVE = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.WAITLISTED)
 
@@ -62,6 +67,10 @@ class Registration(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
+    # Personal data erased (the attendee asked, or the retention period ran out); the row and its
+    # counts stay for the reports. See registrations/services/privacy.py.
+    anonymised_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    anonymised_reason = models.CharField(max_length=10, choices=AnonymisedReason.choices, blank=True, default="")
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -143,7 +152,7 @@ class Payment(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        PAID = "paid", _("Paid")
+        PAID = "paid", pgettext_lazy("payment status", "Paid")  # 已支付, not the price filter's 付费
         FAILED = "failed", _("Failed")
         REFUND_PENDING = "refund_pending", _("Refund pending")
         REFUNDED = "refunded", _("Refunded")

@@ -33,6 +33,19 @@ def registration_links(*, registration: Registration) -> dict[str, str | None]:
     return links
 
 
+def calendar_feed_urls(*, email: str) -> dict[str, str] | None:
+    """The https:// and webcal:// URLs of the address's private feed, or None if it has none.
+
+    Only ever put in an email to that address (see ``calendar_feed_send``)."""
+    from registrations.models import CalendarFeed
+
+    token = CalendarFeed.objects.filter(email=email).values_list("token", flat=True).first()
+    if token is None:
+        return None
+    https_url = _absolute(reverse("registrations:personal-feed", kwargs={"token": token}))
+    return {"feed_url": https_url, "webcal_url": "webcal://" + https_url.split("://", 1)[1]}
+
+
 def payment_url(*, registration: Registration) -> str:
     """Our own stable link that opens (or reopens) Stripe Checkout for a pending registration."""
     path = reverse("registrations:registration-pay", kwargs={"pk": registration.pk})
@@ -54,10 +67,14 @@ def user_manages_event(*, user, event: Event) -> bool:
     ).exists()
 
 
-def registration_for_request(*, pk: int, token: str | None, user) -> Registration:
-    """The registration if the caller holds its manage token, owns it, or organizes its event.
+def registration_for_request(*, pk: int, token: str | None, user, organizers: bool = True) -> Registration:
+    """The registration if the caller holds its manage token, owns it, or (``organizers``)
+    organizes its event.
 
-    Anyone else gets NotFound, not Forbidden: ids must not be probed.
+    ``organizers=False`` for what is the attendee's alone: their rating of the event (an
+    organizer must not write it) and their personal calendar feed (it lists their registrations
+    with every organization, not only the caller's). Anyone else gets NotFound, not Forbidden:
+    ids must not be probed.
     """
     registration = (
         Registration.objects.select_related("event", "event__organization", "event__venue")
@@ -70,7 +87,7 @@ def registration_for_request(*, pk: int, token: str | None, user) -> Registratio
     if token and constant_time_compare(token, registration.manage_token):
         return registration
     if user is not None and user.is_authenticated:
-        if registration.user_id == user.pk or user_manages_event(user=user, event=registration.event):
+        if registration.user_id == user.pk or (organizers and user_manages_event(user=user, event=registration.event)):
             return registration
     raise NotFound()
 

@@ -14,7 +14,18 @@ class RegistrationInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
     language = serializers.ChoiceField(choices=content_languages(), required=False)
     answers = serializers.DictField(required=False, default=dict, allow_empty=True)
-    consents = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
+    consents = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        default=dict,
+        help_text='Required: {"privacy": true} once the person agreed to the text of GET /api/v1/privacy/consent/.',
+    )
+    consent_version = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The version of the consent text you showed; an outdated one is refused (400).",
+    )
     guests = serializers.ListField(
         child=serializers.CharField(max_length=200),
         required=False,
@@ -164,3 +175,21 @@ class OrganizerRegistrationSerializer(serializers.ModelSerializer):
             "waitlisted_at",
             "cancelled_at",
         ]
+
+
+class ConsentTranslationSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    details = serializers.CharField()
+
+
+class PrivacyConsentSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='The key to send in "consents".')
+    version = serializers.CharField(help_text='Send it back as "consent_version".')
+    language = serializers.CharField()
+    label = serializers.CharField()
+    details = serializers.CharField()
+    translations = serializers.DictField(child=ConsentTranslationSerializer())
+
+
+class CalendarFeedRequestSerializer(serializers.Serializer):
+    rotate = serializers.BooleanField(default=False, help_text="Make a new link; the old one stops working.")

@@ -23,3 +23,9 @@ def refund_payment(self, *, payment_id: int) -> None:
 def expire_payment_holds() -> int:
     """Beat: expire unpaid holds past their time; each expiry promotes the waiting list."""
     return sum(services.registration_expire_hold(registration_id=pk) for pk in services.overdue_hold_ids())
+
+
+@shared_task(ignore_result=True)
+def anonymise_old_registrations() -> int:
+    """Beat (daily): anonymise registrations of events that ended over ANONYMISE_AFTER_DAYS days ago."""
+    return services.registrations_anonymise_due()

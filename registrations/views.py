@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +23,17 @@ from django.views.decorators.http import require_http_methods
 
 from common.exceptions import DomainError, InvalidInput, NotFound
 from common.i18n import active_language, pick
+from common.throttling import (
+    RegistrationPerEmailThrottle,
+    RegistrationPerIPThrottle,
+    throttle_waits,
+    too_many_requests,
+)
 from events.models import Event, Question, Session
 from events.views import VenueView, event_page, get_event, lang_query, not_found, page_context, session_views
 from registrations import calendars, selectors, services
 from registrations.forms import RegistrationForm
-from registrations.models import CalendarFeed, Registration
+from registrations.models import Registration
 
 MANAGE_TOKEN_MAX_LENGTH = 64
 
@@ -66,6 +71,10 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         return not_found(request, _("This event does not exist or is no longer published."))
     if request.method == "GET":
         return redirect(reverse("pages:event-detail", kwargs={"slug": slug}) + lang_query(request) + "#register")
+    # The API's limits, counted in the same cache entries: the form is no way around them.
+    wait = throttle_waits(request, [RegistrationPerIPThrottle(), RegistrationPerEmailThrottle()])
+    if wait is not None:
+        return too_many_requests(request, wait)
     language = active_language()
     form = RegistrationForm(
         request.POST,
@@ -87,7 +96,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Thank you for registering. Keep the link to this page: it is yours alone."))
-            return redirect(reverse("pages:manage", kwargs={"token": registration.manage_token}) + lang_query(request))
+            return redirect(manage_page_url(request, registration))
     return event_page(request, event=event, form=form)
 
 
@@ -107,6 +116,23 @@ def registration_by_token(token: str) -> Registration | None:
         .filter(manage_token=token)
         .first()
     )
+
+
+def by_manage_token(view):
+    """Hand the view the registration of the link's token; an unknown token gets a page saying so."""
+
+    @wraps(view)
+    def wrapped(request, token: str, *args, **kwargs):
+        registration = registration_by_token(token)
+        if registration is None:
+            return not_found(request, _("This registration link is not valid. Please use the link from your email."))
+        return view(request, registration, *args, **kwargs)
+
+    return wrapped
+
+
+def manage_page_url(request: HttpRequest, registration: Registration) -> str:
+    return reverse("pages:manage", kwargs={"token": registration.manage_token}) + lang_query(request)
 
 
 def google_calendar_url(*, event: Event, session: Session, language: str) -> str:
@@ -140,20 +166,6 @@ def google_calendar_url(*, event: Event, session: Session, language: str) -> str
     return "https://calendar.google.com/calendar/render?" + urlencode(params)
 
 
-def personal_feed_urls(*, email: str) -> tuple[str, str]:
-    """The https:// and webcal:// URLs of the address's private feed, made on first need.
-
-    Creating goes through ``calendar_feed_rotate``, which only rotates an existing feed, so it is
-    called only when there is none yet (a race between two first views rotates once, harmlessly:
-    the newer page shows the live URL).
-    """
-    feed = CalendarFeed.objects.filter(email=email.strip().lower()).first()
-    if feed is None:
-        feed = services.calendar_feed_rotate(email=email)
-    https_url = settings.SITE_URL + reverse("registrations:personal-feed", kwargs={"token": feed.token})
-    return https_url, "webcal://" + https_url.split("://", 1)[1]
-
-
 @dataclass
 class TicketView:
     name: str
@@ -184,7 +196,9 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
     language = active_language()
     event = registration.event
     fallbacks = [event.default_language, event.organization.default_language]
-    confirmed = registration.status == Registration.Status.CONFIRMED
+    anonymised = registration.anonymised_at is not None
+    # An anonymised registration shows its status only: no tickets, links or feed for an erased address.
+    confirmed = registration.status == Registration.Status.CONFIRMED and not anonymised
     context = {
         "registration": registration,
         "event": event,
@@ -195,7 +209,10 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         "venue": VenueView.of(event.venue, language, fallbacks),
         "sessions": session_views(event, language),
         "answers": _answers(registration, language),
-        "can_cancel": registration.status in Registration.ACTIVE,
+        "can_cancel": registration.status in Registration.ACTIVE and not anonymised,
+        "anonymised": anonymised,
+        "data_url": reverse("pages:manage-data", kwargs={"token": registration.manage_token}),
+        "erase_url": reverse("pages:manage-erase", kwargs={"token": registration.manage_token}),
         "waitlist_position": selectors.waitlist_position(registration=registration),
         "tickets": [],
     }
@@ -213,7 +230,7 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
             for ticket in registration.tickets.all()
         ]
         context["calendar_url"] = links["calendar_url"]
-        context["feed_url"], context["webcal_url"] = personal_feed_urls(email=registration.email)
+        context["feed_request_url"] = reverse("pages:manage-calendar-feed", kwargs={"token": registration.manage_token})
         now = timezone.now()
         upcoming = [s for s in event.sessions.all() if not s.is_cancelled and s.ends_at >= now]
         if upcoming and event.status != Event.Status.CANCELLED:
@@ -222,21 +239,17 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
 
 
 @private_page
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    registration = registration_by_token(token)
-    if registration is None:
-        return not_found(request, _("This registration link is not valid. Please use the link from your email."))
+@by_manage_token
+def manage(request: HttpRequest, registration: Registration) -> HttpResponse:
     return render(request, "pages/manage.html", _manage_context(request, registration))
 
 
 @private_page
 @require_http_methods(["GET", "POST"])
-def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+@by_manage_token
+def manage_cancel(request: HttpRequest, registration: Registration) -> HttpResponse:
     """GET asks to confirm; POST cancels (freeing the seat for the waiting list) and returns to the manage page."""
-    registration = registration_by_token(token)
-    if registration is None:
-        return not_found(request, _("This registration link is not valid. Please use the link from your email."))
-    manage_url = reverse("pages:manage", kwargs={"token": token}) + lang_query(request)
+    manage_url = manage_page_url(request, registration)
     if registration.status not in Registration.ACTIVE:
         return redirect(manage_url)
     if request.method == "POST":
@@ -253,3 +266,55 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
         event=event,
     )
     return render(request, "pages/manage_cancel.html", context)
+
+
+# --- personal data: download, erase -----------------------------------------------------------------
+
+
+@private_page
+@require_http_methods(["GET"])
+@by_manage_token
+def manage_data(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """Download everything we hold about this registration as a JSON file."""
+    data = services.registration_export(registration_id=registration.pk)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="huiguan-registration-{registration.pk}.json"'
+    return response
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+@by_manage_token
+def manage_erase(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """GET explains and asks to confirm; POST (CSRF-checked) erases and returns to the manage page."""
+    manage_url = manage_page_url(request, registration)
+    if registration.anonymised_at is not None:
+        return redirect(manage_url)
+    if request.method == "POST":
+        services.registration_erase(registration_id=registration.pk)
+        messages.success(request, _("Your personal data in this registration has been erased."))
+        return redirect(manage_url)
+    language = active_language()
+    event = registration.event
+    context = page_context(
+        request,
+        registration=registration,
+        title=pick(event.title, language, [event.default_language]) or event.slug,
+        will_cancel=services.erase_cancels(registration=registration),
+        data_url=reverse("pages:manage-data", kwargs={"token": registration.manage_token}),
+        event=event,
+    )
+    return render(request, "pages/manage_erase.html", context)
+
+
+@private_page
+@require_http_methods(["POST"])
+@by_manage_token
+def manage_calendar_feed(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """Email the private feed of all the address's events (never shown: see ``calendar_feed_send``)."""
+    manage_url = manage_page_url(request, registration)
+    if registration.status != Registration.Status.CONFIRMED or registration.anonymised_at is not None:
+        return redirect(manage_url)
+    services.calendar_feed_send(registration_id=registration.pk, rotate=request.POST.get("rotate") == "1")
+    messages.success(request, _("We have emailed the link to your address."))
+    return redirect(manage_url)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.exceptions import InvalidInput, NotFound
 from common.pagination import PageNumberPagination
+from common.permissions import IsOrganizer
 from reports import exports, selectors
 from reports.certificates import certificate_pdf
 from reports.serializers import AttendancePageSerializer, EventReportSerializer, OrganizationReportSerializer
@@ -24,7 +24,7 @@ CSV_RESPONSE = {(200, "text/csv"): OpenApiTypes.BINARY}
 
 
 class ReportApi(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsOrganizer]
 
 
 class EventReportApi(ReportApi):
@@ -50,7 +50,7 @@ class EventReportCsvApi(ReportApi):
         event = selectors.report_event(user=request.user, slug=slug)
         if table not in exports.EVENT_TABLES:
             raise NotFound()
-        return exports.event_csv(event=event, table=table)
+        return exports.event_csv(event=event, table=table, actor=request.user)
 
 
 class AttendancePagination(PageNumberPagination):
@@ -168,4 +168,10 @@ class OrganizationReportCsvApi(ReportApi):
         if table not in exports.ORGANIZATION_TABLES:
             raise NotFound()
         report = selectors.organization_report(organization=organization, date_range=_date_range(request, organization))
-        return exports.organization_csv(organization=organization, report=report, table=table)
+        return exports.organization_csv(
+            organization=organization,
+            report=report,
+            table=table,
+            actor=request.user,
+            query=request.GET.urlencode()[:200],
+        )

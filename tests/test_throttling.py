@@ -19,7 +19,7 @@ def limits(settings):
 def register(client, event, email, **headers):
     return client.post(
         f"/api/v1/events/{event.slug}/registrations/",
-        {"name": "Someone", "email": email, "language": "en"},
+        {"name": "Someone", "email": email, "language": "en", "consents": {"privacy": True}},
         format="json",
         **headers,
     )
@@ -84,4 +84,94 @@ def test_limits_are_on_by_default_outside_tests(tmp_path):
     }
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == {"register_ip": "30/min", "register_email": "10/hour", "checkin": "1200/min"}
+    assert json.loads(out.stdout) == {
+        "register_ip": "30/min",
+        "register_email": "10/hour",
+        "checkin": "1200/min",
+        "login_ip": "30/hour",
+        "login_username": "10/hour",
+    }
+
+
+# --- the HTML forms: registration page, admin login, scanner login ------------------------------
+
+
+def page_register(client, event, email, **extra):
+    data = {"name": "Li Na", "email": email, "privacy": "on"}
+    return client.post(f"/events/{event.slug}/register/", data, **extra)
+
+
+def test_the_registration_page_shares_the_apis_limit_per_address(client, api_client, limits, db):
+    from registrations.models import Registration
+
+    limits(register_ip="3/min")
+    event = EventFactory(capacity=50)
+    assert register(api_client, event, "api@example.org").status_code == 201
+    codes = [page_register(client, event, f"page{i}@example.org").status_code for i in range(3)]
+    assert codes == [302, 302, 429]  # the API's attempt counted against the same address
+    assert Registration.objects.filter(event=event).count() == 3
+    assert register(api_client, event, "late@example.org").status_code == 429
+    refused = page_register(client, event, "zh@example.org", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "尝试次数过多" in refused.content.decode()
+    assert Registration.objects.filter(event=event).count() == 3
+    # Another address still gets through.
+    assert page_register(client, event, "other@example.org", REMOTE_ADDR="10.1.2.3").status_code == 302
+
+
+def test_the_registration_page_limits_attempts_per_email(client, limits, db):
+    limits(register_email="2/hour")
+    event = EventFactory(capacity=50)
+    assert page_register(client, event, "target@example.org", REMOTE_ADDR="10.0.0.1").status_code == 302
+    assert page_register(client, event, "Target@example.org", REMOTE_ADDR="10.0.0.2").status_code == 200  # already
+    response = page_register(client, event, "target@example.org", REMOTE_ADDR="10.0.0.3")
+    assert response.status_code == 429 and "Too many attempts" in response.content.decode()
+
+
+@pytest.fixture
+def staff(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="mia", is_staff=True)
+
+
+@pytest.mark.parametrize("url", ["/admin/login/", "/scan/login/"])
+def test_failed_logins_per_username_whatever_the_address(client, limits, staff, url):
+    limits(login_username="3/hour")
+    bad = {"username": "MIA", "password": "wrong"}
+    codes = [client.post(url, bad, REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(3)]
+    assert codes == [200, 200, 200]
+    refused = client.post(url, {"username": "mia", "password": "pw-for-tests-1"}, REMOTE_ADDR="10.0.0.9")
+    assert refused.status_code == 429  # even the right password: guessing must not learn it
+    assert 3000 < int(refused["Retry-After"]) <= 3600
+    assert "_auth_user_id" not in client.session
+    assert "Too many attempts. Please try again in 60 minutes." in refused.content.decode()
+    # Another username from the same addresses is not held up.
+    assert client.post(url, {"username": "someone", "password": "x"}, REMOTE_ADDR="10.0.0.1").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/admin/login/", "/scan/login/"])
+def test_failed_logins_per_address(client, limits, staff, url):
+    limits(login_ip="2/min")
+    for name in ("a", "b"):
+        assert client.post(url, {"username": name, "password": "x"}).status_code == 200
+    refused = client.post(url, {"username": "mia", "password": "pw-for-tests-1"}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
+    assert "試行回数が多すぎます" in refused.content.decode()
+    assert (
+        client.post(url, {"username": "mia", "password": "pw-for-tests-1"}, REMOTE_ADDR="10.7.7.7").status_code == 302
+    )
+
+
+def test_a_successful_login_clears_the_usernames_failures(client, limits, staff):
+    limits(login_username="2/hour")
+    assert client.post("/scan/login/", {"username": "mia", "password": "wrong"}).status_code == 200
+    assert client.post("/scan/login/", {"username": "mia", "password": "pw-for-tests-1"}).status_code == 302
+    client.logout()
+    assert client.post("/scan/login/", {"username": "mia", "password": "wrong"}).status_code == 200
+    assert client.post("/scan/login/", {"username": "mia", "password": "pw-for-tests-1"}).status_code == 302
+
+
+def test_logins_are_not_limited_when_the_rates_are_off(client, staff):
+    for _ in range(20):
+        assert client.post("/admin/login/", {"username": "mia", "password": "wrong"}).status_code == 200

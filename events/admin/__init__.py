@@ -4,4 +4,4 @@ Access is driven by ``Membership`` (owner/manager), not by Django model permissi
 organizer needs only ``is_staff`` plus a membership. Superusers see everything.
 """
 
-from events.admin import events, organizations, sessions  # noqa: F401  (registers the ModelAdmins)
+from events.admin import events, organizations, sessions, tokens  # noqa: F401  (registers the ModelAdmins)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Min, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -125,7 +127,7 @@ class EventAdmin(OrganizationScopedAdmin):
     list_select_related = ("organization", "category")
     search_fields = ("slug", "search_text")
     search_help_text = _("Slug or words of the title or summary, in any language.")
-    actions = ("publish_events", "cancel_events")
+    actions = ("publish_events", "cancel_events", "anonymise_registrations")
     readonly_fields = (
         "status",
         "published_at",
@@ -137,7 +139,10 @@ class EventAdmin(OrganizationScopedAdmin):
     )
     fieldsets = (
         (None, {"fields": ("organization", "kind", "slug", "status", "category")}),
-        (_("Texts"), {"fields": ("default_language", "title", "summary", "description", "spoken_languages")}),
+        (
+            _("Texts"),
+            {"fields": ("default_language", "title", "summary", "description", "spoken_languages", "image")},
+        ),
         (_("Place and time zone"), {"fields": ("venue", "online_url", "timezone")}),
         (
             _("Registration"),
@@ -239,6 +244,10 @@ class EventAdmin(OrganizationScopedAdmin):
         return kwargs
 
     def save_model(self, request, obj, form, change):
+        replaced = form.initial.get("image") if "image" in form.changed_data else None
+        if replaced:
+            # The file the form replaced or cleared goes once the new row is committed.
+            transaction.on_commit(partial(obj.image.storage.delete, replaced.name))
         if not change:
             return super().save_model(request, obj, form, change)
         # Never write back the seat counters this form loaded: registrations may have changed
@@ -249,6 +258,17 @@ class EventAdmin(OrganizationScopedAdmin):
             from registrations.services import waitlist_promote
 
             waitlist_promote(event_id=obj.pk)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Event.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        # A deleted (draft) event's image file goes with it, once the deletion is committed.
+        names = [name for name in queryset.values_list("image", flat=True) if name]
+        super().delete_queryset(request, queryset)
+        storage = Event._meta.get_field("image").storage
+        for name in names:
+            transaction.on_commit(partial(storage.delete, name))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Session:
@@ -313,6 +333,29 @@ class EventAdmin(OrganizationScopedAdmin):
             event_cancel,
             log="Cancelled.",
             done_message=ngettext_lazy("%(count)d event cancelled.", "%(count)d events cancelled.", "count"),
+        )
+
+    @admin.action(
+        description=_("Anonymise the registrations of selected events that have ended"), permissions=["change"]
+    )
+    def anonymise_registrations(self, request, queryset):
+        """Names, emails and answers go; seats, check-ins and payments stay for the reports."""
+        from registrations.services import event_registrations_anonymise
+
+        total = 0
+        for event in queryset:
+            try:
+                count = event_registrations_anonymise(event=event)
+            except DomainError as exc:
+                self.message_user(request, format_html("{}: {}", event, exc.message), messages.ERROR)
+                continue
+            total += count
+            self.log_change(request, event, f"Anonymised {count} registration(s).")
+        self.message_user(
+            request,
+            ngettext("%(count)d registration anonymised.", "%(count)d registrations anonymised.", total)
+            % {"count": total},
+            messages.SUCCESS,
         )
 
     # --- generate sessions ---------------------------------------------------------------------

@@ -7,10 +7,12 @@ checking Django model permissions. The managed organization ids are computed onc
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
-from events.models import Event, Membership, Organization, Venue
+from audit import services as audit
+from audit.models import AuditAction
+from events.models import Event, Membership, Organization, Session, Venue
 from events.selectors import managed_organizations
 
 
@@ -106,3 +108,54 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         limit_foreign_key(request, db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- audit: every admin add/change/delete also lands in the organizers' audit log ----------
+    # Django calls these inside the add/change/delete view's transaction, right where it writes its
+    # own LogEntry, so the audit entry commits or rolls back with the edit.
+
+    def _audit(self, request, obj, action: AuditAction, message) -> None:
+        details = {"model": obj._meta.model_name}
+        if message:
+            details["message"] = message
+        if isinstance(obj, Membership):
+            details.update(user=obj.user_id, role=obj.role)
+        # A savepoint inside the view's transaction; Django's "delete selected" action logs
+        # outside one, just before it deletes (as Django's own LogEntry does).
+        with transaction.atomic():
+            self._audit_record(request, obj, action, details)
+
+    def _audit_record(self, request, obj, action: AuditAction, details: dict) -> None:
+        audit.record(
+            actor=request.user,
+            action=action,
+            organization_id=self.organization_id_of(obj),
+            event_id=obj.pk if isinstance(obj, Event) else getattr(obj, "event_id", None),
+            target_type=obj._meta.model_name,
+            target_id=obj.pk,
+            target_label=admin_audit_label(obj),
+            details=details,
+        )
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, obj, AuditAction.ADMIN_ADD, message)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit(request, obj, AuditAction.ADMIN_CHANGE, message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit(request, obj, AuditAction.ADMIN_DELETE, None)
+        return super().log_deletions(request, queryset)
+
+
+def admin_audit_label(obj) -> str:
+    """Organizer-side things are named; rows about attendees only by number (no names in the log)."""
+    if isinstance(obj, Event):
+        return audit.event_label(obj)
+    if isinstance(obj, Session):
+        return audit.session_label(obj)
+    if isinstance(obj, Organization | Venue | Membership):
+        return str(obj)[:200]
+    return f"{obj._meta.model_name} #{obj.pk}"

@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import AuditAction
 from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailable
 from events.models import PAYMENT_METHODS, Event
 from notifications import services as notifications
@@ -297,7 +299,7 @@ def payment_refund(*, payment_id: int) -> Payment:
 @transaction.atomic
 def door_payment_record(*, registration_id: int, received_by, now: dt.datetime | None = None) -> Payment:
     """Record cash taken at the door for a pay-at-door registration. Recording twice is a no-op."""
-    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    registration = Registration.objects.select_for_update(of=("self",)).select_related("event").get(pk=registration_id)
     existing = registration.payments.filter(provider=Payment.Provider.DOOR, status=Payment.Status.PAID).first()
     if existing is not None:
         return existing
@@ -306,7 +308,7 @@ def door_payment_record(*, registration_id: int, received_by, now: dt.datetime |
     now = now or timezone.now()
     registration.paid_at = now
     registration.save(update_fields=["paid_at", "updated_at"])
-    return Payment.objects.create(
+    payment = Payment.objects.create(
         registration=registration,
         provider=Payment.Provider.DOOR,
         status=Payment.Status.PAID,
@@ -315,3 +317,10 @@ def door_payment_record(*, registration_id: int, received_by, now: dt.datetime |
         paid_at=now,
         received_by=received_by if getattr(received_by, "is_authenticated", False) else None,
     )
+    audit.record_registration(
+        actor=received_by,
+        action=AuditAction.DOOR_PAYMENT,
+        registration=registration,
+        details={"payment": payment.pk, "amount": payment.amount, "currency": payment.currency},
+    )
+    return payment

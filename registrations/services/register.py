@@ -16,10 +16,20 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.exceptions import AlreadyRegistered, InvalidInput, NotFound, PaymentUnavailable, RegistrationClosed
+from audit import services as audit
+from audit.models import AuditAction
+from common.exceptions import (
+    AlreadyRegistered,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PaymentUnavailable,
+    RegistrationClosed,
+)
 from common.i18n import normalize_language
 from events.models import Event, Question
 from notifications import services as notifications
+from registrations import consent
 from registrations.models import Registration, Ticket
 
 MAX_TEXT_ANSWER = 1000
@@ -145,6 +155,32 @@ def clean_answers(*, questions: list[Question], answers: object) -> dict:
     return cleaned
 
 
+# --- consent ----------------------------------------------------------------------------------------
+
+
+def clean_consents(*, consents: object, version: str | None, language: str, now: dt.datetime) -> dict:
+    """The privacy consent is required; store the text shown, its version and language (registrations.consent).
+
+    ``version``: the consent version the client showed (API clients read it from
+    ``GET /api/v1/privacy/consent/``); an outdated one is refused so nobody agrees to a text they never saw.
+    """
+    if consents in (None, ""):
+        consents = {}
+    if not isinstance(consents, dict):
+        raise InvalidInput(fields={"consents": [_('Consents must be an object, e.g. {"privacy": true}.')]})
+    errors: dict[str, list[str]] = {}
+    for key in consents:
+        if key != consent.PRIVACY:
+            errors[str(key)[:50]] = [_("There is no such consent.")]
+    if consents.get(consent.PRIVACY) is not True:
+        errors[consent.PRIVACY] = [_("Please agree to continue.")]
+    if version not in (None, "") and version != consent.PRIVACY_CONSENT_VERSION:
+        errors["version"] = [_("The privacy notice has changed. Please read the current one and agree again.")]
+    if errors:
+        raise InvalidInput(fields={"consents": errors})
+    return consent.privacy_consent_record(language=language, now=now)
+
+
 # --- create -----------------------------------------------------------------------------------------
 
 
@@ -160,7 +196,8 @@ def registration_create(
     email: str,
     language: str,
     answers: object = None,
-    consents: dict | None = None,
+    consents: object = None,
+    consent_version: str | None = None,
     guests: list[str] | None = None,
     pay_at_door: bool = False,
     user=None,
@@ -194,6 +231,8 @@ def registration_create(
         )
         raise InvalidInput(fields={"guests": [message]})
     cleaned_answers = clean_answers(questions=list(event.questions.all()), answers=answers)
+    language = normalize_language(language) or event.default_language
+    consent_record = clean_consents(consents=consents, version=consent_version, language=language, now=now)
     party_size = 1 + len(guests)
     if party_size > event.capacity:
         raise InvalidInput(fields={"guests": [_("This event has only %(n)d seat(s) in all.") % {"n": event.capacity}]})
@@ -209,9 +248,9 @@ def registration_create(
         user=user if user is not None and user.is_authenticated else None,
         name=name.strip(),
         email=email,
-        language=normalize_language(language) or event.default_language,
+        language=language,
         answers=cleaned_answers,
-        consents=consents or {},
+        consents=consent_record,
         party_size=party_size,
         currency=event.currency,
         amount_due=(event.price * party_size) if paid else Decimal("0"),
@@ -346,8 +385,11 @@ def _release_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registrati
 
 
 @transaction.atomic
-def registration_cancel(*, registration_id: int, now: dt.datetime | None = None) -> Registration:
+def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | None = None) -> Registration:
     """Cancel; the freed seats go to the waiting list in the same transaction. Cancelling twice is a no-op.
+
+    ``actor`` is the organizer who cancels on the attendee's behalf (recorded in the audit log);
+    ``None`` when the attendees cancel their own registration.
 
     A paid, confirmed registration cancelled before the event starts is refunded through Stripe
     after commit (never a network call while holding the lock).
@@ -358,8 +400,10 @@ def registration_cancel(*, registration_id: int, now: dt.datetime | None = None)
         raise NotFound(_("No such registration."))
     event = _lock_event(event_id)
     registration = Registration.objects.get(pk=registration_id)
+    registration.event = event
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
         return registration
+    status_before = registration.status
     held_seats = registration.status in Registration.SEAT_HOLDING
     _move(event, registration, Registration.Status.CANCELLED)
     registration.cancelled_at = now
@@ -368,10 +412,18 @@ def registration_cancel(*, registration_id: int, now: dt.datetime | None = None)
     notifications.notify_registration(
         registration=registration, kind=notifications.Kind.CANCELLED, params={"scope": "registration"}
     )
+    promoted = []
     if held_seats:
         _release_overdue_holds(event=event, now=now)
-        waitlist_promote_next(event=event, now=now)
+        promoted = waitlist_promote_next(event=event, now=now)
     _save_counters(event)
+    if actor is not None:
+        audit.record_registration(
+            actor=actor,
+            action=AuditAction.REGISTRATION_CANCEL,
+            registration=registration,
+            details={"status_before": status_before, "promoted": [r.pk for r in promoted]},
+        )
     from registrations.services.payments import refund_after_cancel
 
     refund_after_cancel(registration=registration, event=event, now=now)
@@ -397,6 +449,31 @@ def overdue_hold_ids(*, now: dt.datetime | None = None) -> list[int]:
             status=Registration.Status.PENDING_PAYMENT, hold_expires_at__lte=now or timezone.now()
         ).values_list("pk", flat=True)[:1000]
     )
+
+
+@transaction.atomic
+def calendar_feed_send(*, registration_id: int, rotate: bool = False, now: dt.datetime | None = None) -> bool:
+    """Email the registration's address the private feed of all its events, with a new URL if ``rotate``.
+
+    The feed covers every registration of the address, while a manage token proves nothing about
+    the mailbox (the API hands it to whoever registered, with any address). So the feed URL is
+    never shown: it only travels to the address itself. Asked again within the window, nothing is
+    sent or rotated (returns False), so a token holder can neither mail-bomb nor keep breaking it.
+    """
+    from registrations.models import CalendarFeed
+
+    registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
+    if registration is None or registration.anonymised_at is not None:
+        raise NotFound()
+    if registration.status != Registration.Status.CONFIRMED:
+        raise InvalidTransition(_("The calendar subscription is for confirmed registrations."))
+    if notifications.notify_calendar_feed(registration=registration, now=now) is None:
+        return False
+    if rotate:
+        calendar_feed_rotate(email=registration.email, now=now)
+    else:
+        CalendarFeed.objects.get_or_create(email=registration.email)
+    return True
 
 
 @transaction.atomic

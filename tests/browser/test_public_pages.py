@@ -1,17 +1,18 @@
 """The public pages in real headless Chromium, on a phone-sized screen."""
 
-import io
+import json
 import re
+from pathlib import Path
 
 import pytest
-import zxingcpp
-from PIL import Image
+from django.core import mail
 
 from events.models import Question
 from registrations.models import Registration
 from registrations.tickets import parse_ticket_code
 from tests.browser.conftest import screenshot
 from tests.factories import EventFactory, QuestionFactory, RegistrationFactory
+from tests.qr import decode_qr
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,22 +87,29 @@ def test_register_for_a_free_event_in_chinese(page, live_site):
     qr = page.locator("img.ticket__qr")
     qr.scroll_into_view_if_needed()
     assert image_loaded(page, "img.ticket__qr")
-    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
-    assert parse_ticket_code(decoded.text) == registration.tickets.get().pk
+    [decoded] = decode_qr(qr.screenshot())
+    assert parse_ticket_code(decoded) == registration.tickets.get().pk
 
     calendar = page.locator(".calendar-buttons a")
-    assert calendar.count() == 3
-    hrefs = [calendar.nth(n).get_attribute("href") for n in range(3)]
+    assert calendar.count() == 2  # the address-wide subscription is mailed, never shown
+    hrefs = [calendar.nth(n).get_attribute("href") for n in range(2)]
     assert hrefs[0].startswith(f"{live_site}/api/v1/registrations/{registration.pk}/calendar.ics?token=")
-    assert hrefs[1].startswith("webcal://") and "/api/v1/calendar/feeds/" in hrefs[1]
-    assert hrefs[2].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
-    assert "ctz=Asia%2FShanghai" in hrefs[2]
+    assert hrefs[1].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
+    assert "ctz=Asia%2FShanghai" in hrefs[1]
     screenshot(page, "manage-zh-confirmed")
 
     # The .ics button downloads a calendar file.
     with page.expect_download() as download:
         calendar.nth(0).click()
     assert download.value.suggested_filename == f"{event.slug}.ics"
+
+    # The subscription to all of the address's events is mailed there, never shown on the page.
+    mail.outbox.clear()
+    page.get_by_role("button", name="通过邮件发送订阅我所有活动的链接").click()
+    page.get_by_text("我们已将链接发送到您的邮箱。").wait_for()
+    assert "/calendar/feeds/" not in page.content()
+    [message] = mail.outbox
+    assert message.to == [registration.email] and "/api/v1/calendar/feeds/" in message.body
 
 
 def test_register_for_a_full_event_lands_on_the_waiting_list(page, live_site):
@@ -146,3 +154,27 @@ def test_cancel_through_the_manage_link(page, live_site):
     page.get_by_role("button", name="日本語").click()
     page.wait_for_url(f"{live_site}/manage/{registration.manage_token}/")
     assert page.locator("html").get_attribute("lang") == "ja"
+
+
+def test_download_and_erase_through_the_manage_link(page, live_site):
+    event = tea_evening()
+    registration = RegistrationFactory(event=event, name="Maria Garcia", email="maria@example.org")
+
+    page.goto(f"{live_site}/manage/{registration.manage_token}/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data (JSON)").click()
+    assert download.value.suggested_filename == f"huiguan-registration-{registration.pk}.json"
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["registration"]["email"] == "maria@example.org"
+
+    page.get_by_role("link", name="Erase my data").click()
+    assert page.get_by_role("heading", name="Erase your personal data?").is_visible()
+    screenshot(page, "erase-confirm")
+    page.get_by_role("button", name="Yes, erase my data").click()  # a real form POST with its CSRF token
+
+    page.wait_for_url(f"{live_site}/manage/{registration.manage_token}/")
+    assert page.get_by_text("Your personal data in this registration has been erased.").is_visible()
+    assert page.get_by_text("Maria Garcia").count() == 0
+    registration.refresh_from_db()
+    assert registration.anonymised_at is not None and registration.status == Registration.Status.CANCELLED
+    screenshot(page, "manage-erased")

@@ -62,7 +62,7 @@ class Door:
 
 def screenshot(page, name: str) -> None:
     """The shared helper, once the answer card's arrival animation has settled."""
-    page.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
     save_screenshot(page, name)
 
 
@@ -113,7 +113,7 @@ def log_in_and_pick(page, live_site: str, door: Door, *, shots: bool = False) ->
     page.locator("#door").wait_for()
     # The offline list is downloaded as soon as the session is chosen.
     tickets = Ticket.objects.filter(registration__event=door.event).count()
-    page.wait_for_function(f"document.body.dataset.listTickets === '{tickets}'")
+    page.wait_for_function(f"() => document.body.dataset.listTickets === '{tickets}'")
 
 
 def expect_new_answer(page) -> None:
@@ -172,7 +172,7 @@ def test_manual_entry_checks_in_then_a_rescan_is_refused(page, live_site, door):
     assert "Already checked in at" in answer["message"] and "Ana Li" in answer["message"]
     screenshot(page, "scanner-red-already")
 
-    page.wait_for_function("document.getElementById('count-in').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('count-in').textContent === '1'")
     assert page.locator("#count-expected").inner_text() == "3"
     assert CheckIn.objects.filter(registration=door.mei, is_duplicate=False).count() == 1
     assert set(sent_languages) == {"en"}  # API messages come back in the page's language
@@ -197,7 +197,7 @@ def test_manual_entry_checks_in_then_a_rescan_is_refused(page, live_site, door):
     assert (answer["verdict"], answer["message"]) == ("Checked out", "Goodbye, Mei Chen.")
     screenshot(page, "scanner-checked-out")
     page.wait_for_function(
-        "document.getElementById('count-in').textContent === '2'"
+        "() => document.getElementById('count-in').textContent === '2'"
         " && document.getElementById('count-inside').textContent === '1'"
     )
 
@@ -205,7 +205,7 @@ def test_manual_entry_checks_in_then_a_rescan_is_refused(page, live_site, door):
 def test_offline_scan_is_decided_locally_and_synced_when_back(page, live_site, door):
     log_in_and_pick(page, live_site, door)
     page.context.set_offline(True)
-    page.wait_for_function("document.body.dataset.online === 'false'")
+    page.wait_for_function("() => document.body.dataset.online === 'false'")
 
     type_code(page, code_of(door.kenji))
     answer = wait_for_answer(page, "ok", "green")
@@ -228,13 +228,13 @@ def test_offline_scan_is_decided_locally_and_synced_when_back(page, live_site, d
     assert waiting(page) == 1
 
     page.context.set_offline(False)
-    page.wait_for_function("document.body.dataset.waiting === '0'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.waiting === '0'", timeout=20_000)
     assert page.locator("#queue").is_hidden()
     checkin = CheckIn.objects.get(registration=door.kenji)
     assert checkin.source == "offline"
     assert (checkin.session_id, checkin.scanned_by_id) == (door.session.pk, door.volunteer.pk)
     assert not checkin.is_duplicate and checkin.reverted_at is None
-    page.wait_for_function("document.body.dataset.online === 'true'")
+    page.wait_for_function("() => document.body.dataset.online === 'true'")
     screenshot(page, "scanner-synced")
 
 
@@ -281,7 +281,7 @@ def test_offline_duplicates_come_back_in_the_sync_report(page, live_site, door):
 
     checkin_perform(code=code_of(door.lena), session_id=door.session.pk, nonce=uuid.uuid4(), user=door.volunteer)
     page.context.set_offline(False)
-    page.wait_for_function("document.body.dataset.waiting === '0'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.waiting === '0'", timeout=20_000)
     report = page.locator("#sync-report")
     report.wait_for()
     assert "Lena Vogel" in report.inner_text() and "Already checked in" in report.inner_text()
@@ -315,7 +315,7 @@ def test_pay_at_door_party_undo_and_search(page, live_site, door):
 
     # The other two of the party, after unticking nobody.
     page.get_by_role("button", name="Check in selected").click()
-    page.wait_for_function("document.querySelectorAll('.party__member--done').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.party__member--done').length === 3")
     assert CheckIn.objects.filter(registration=party, is_duplicate=False).count() == 3
     screenshot(page, "scanner-party-done")
 
@@ -346,7 +346,9 @@ def test_the_page_speaks_chinese_and_so_do_the_answers(page, live_site, door):
     page.on("request", lambda request: "/api/v1/checkin/" in request.url and sent.append(request.headers))
     page.locator("#menu summary").click()
     page.get_by_role("button", name="简体中文").click()
-    page.wait_for_function("document.documentElement.lang === 'zh-hans' && document.body.dataset.ready === 'true'")
+    page.wait_for_function(
+        "() => document.documentElement.lang === 'zh-hans' && document.body.dataset.ready === 'true'"
+    )
     # The saved session is picked again after the reload.
     page.locator("#door").wait_for()
     type_code_button = page.locator("#tab-code")
@@ -434,7 +436,7 @@ CACHED_PAGE_JS = """async () => {
 def test_reload_without_network_still_scans(page, live_site, door):
     """A phone that reloads the scanner with no network gets the page from its service worker."""
     log_in_and_pick(page, live_site, door)
-    page.wait_for_function("document.body.dataset.offlineReady === 'true'")
+    page.wait_for_function("() => document.body.dataset.offlineReady === 'true'")
     for _attempt in range(100):  # the worker saves its copy of the page in the background
         cached = page.evaluate(CACHED_PAGE_JS)
         if cached:
@@ -456,5 +458,5 @@ def test_reload_without_network_still_scans(page, live_site, door):
     screenshot(page, "scanner-offline-reload")
 
     page.context.set_offline(False)
-    page.wait_for_function("document.body.dataset.waiting === '0'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.waiting === '0'", timeout=20_000)
     assert CheckIn.objects.get(registration=door.mei).source == "offline"

@@ -591,8 +591,12 @@ def test_admin_save_keeps_seat_counters_and_promotes_on_bigger_capacity(db, rf):
 
     event = EventFactory(capacity=1)
     stale = Event.objects.get(pk=event.pk)  # what the admin form was built from
-    registration_services.registration_create(event_id=event.pk, name="A", email="a@x.org", language="en")
-    waiting = registration_services.registration_create(event_id=event.pk, name="B", email="b@x.org", language="en")
+    registration_services.registration_create(
+        event_id=event.pk, name="A", email="a@x.org", language="en", consents={"privacy": True}
+    )
+    waiting = registration_services.registration_create(
+        event_id=event.pk, name="B", email="b@x.org", language="en", consents={"privacy": True}
+    )
     stale.capacity = 2
     request = rf.post("/")
     request.user = UserFactory(is_superuser=True, is_staff=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import io
 from dataclasses import dataclass
 
 import pytest
@@ -66,13 +65,6 @@ def inbox(address: str | None = None) -> list[Received]:
     return [received(message) for message in mail.outbox if address is None or address in message.to]
 
 
-def decode_qr(png: bytes) -> list[str]:
-    import zxingcpp
-    from PIL import Image
-
-    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
-
-
 def parse_ics(data: bytes):
     """The invite read by two libraries: icalendar (what we write with) and vobject (a second reader)."""
     import vobject
@@ -103,14 +95,19 @@ class SmtpSink:
         self.messages: list[bytes] = []
         self.reject_rcpt: str | None = None
         self.reject_data: list[str] = []  # answers for the next DATA commands, in order
+        self.timeline: list | None = None  # set to a list to log ("smtp", command) as they arrive
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.timeline is not None:
+            self.timeline.append(("smtp", "RCPT"))
         if self.reject_rcpt:
             return self.reject_rcpt
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.timeline is not None:
+            self.timeline.append(("smtp", "DATA"))
         if self.reject_data:
             return self.reject_data.pop(0)
         self.messages.append(envelope.original_content or envelope.content)

@@ -27,10 +27,11 @@ from notifications.models import Notification
 from notifications.tasks import send_notification
 from registrations.tickets import ticket_code
 from tests.factories import EventFactory
-from tests.notifications.conftest import decode_qr
+from tests.qr import decode_qr
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DB = 14  # a database of its own, flushed by these tests only
+# A database of its own, flushed by these tests only (parallel runs on one Redis pick different ones).
+REDIS_DB = int(os.environ.get("HUIGUAN_TEST_REDIS_DB", "14"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
@@ -47,6 +48,7 @@ def celery_broker(url: str):
         pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
+        services._broker_down_until = 0.0  # a failed publish in one test must not hold back the next
 
     saved = (app.conf.task_always_eager, app.conf.broker_url, settings.CELERY_TASK_ALWAYS_EAGER)
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -128,7 +130,7 @@ def wait_for(condition, *, timeout: float, interval: float = 0.1) -> bool:
 def register(client, event, email: str, language: str = "zh-hans"):
     return client.post(
         f"/api/v1/events/{event.slug}/registrations/",
-        {"name": "林小梅", "email": email, "language": language},
+        {"name": "林小梅", "email": email, "language": language, "consents": {"privacy": True}},
         format="json",
     )
 
@@ -205,8 +207,45 @@ def test_registration_succeeds_while_the_broker_is_down_and_the_sweeper_sends_la
     assert mail.outbox == []
 
     # Beat runs the sweeper (eagerly here): it sends what the broker never got.
-    later = timezone.now() + selectors.SWEEP_GRACE + timezone.timedelta(seconds=1)
+    later = timezone.now() + selectors.sweep_grace() + timezone.timedelta(seconds=1)
     assert services.notifications_sweep(now=later) == 1
     row.refresh_from_db()
     assert row.status == "sent"
     assert len(mail.outbox) == 1 and mail.outbox[0].subject == "报名成功：品茶会"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_hangs_delays_one_registration_not_all(api_client):
+    """A Redis that accepts connections and never answers (a failover, a cut network) made the
+    publish after commit wait forever, so every registration hung until gunicorn killed its
+    worker. Now the socket waits are bounded (settings), and after one failure the process leaves
+    the broker alone for a while; the sweeper sends the rows."""
+    import socket
+
+    from backend.celery import app
+
+    event = EventFactory(capacity=10)
+    saved = app.conf.broker_transport_options
+    assert 0 < saved["socket_timeout"] <= 5 and 0 < saved["socket_connect_timeout"] <= 5  # the deployed default
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes connections; nothing ever answers
+        app.conf.broker_transport_options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        try:
+            with celery_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/0"):
+                started = time.monotonic()
+                first = register(api_client, event, "first@example.org")
+                first_took = time.monotonic() - started
+                started = time.monotonic()
+                others = [register(api_client, event, f"p{i}@example.org") for i in range(3)]
+                others_took = time.monotonic() - started
+        finally:
+            app.conf.broker_transport_options = saved
+    assert [r.status_code for r in [first, *others]] == [201] * 4
+    assert first_took < 10  # bounded by the socket timeouts (and one retry), not forever
+    assert others_took < 2  # no broker round trips at all while it is known to be down
+    assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
+    later = timezone.now() + selectors.sweep_grace() + timezone.timedelta(seconds=1)
+    assert services.notifications_sweep(now=later) == 4
+    expected = ["first@example.org"] + [f"p{i}@example.org" for i in range(3)]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(expected)

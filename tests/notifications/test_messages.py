@@ -29,7 +29,8 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
 )
-from tests.notifications.conftest import LANGUAGES, decode_qr, inbox, parse_ics
+from tests.notifications.conftest import LANGUAGES, inbox, parse_ics
+from tests.qr import decode_qr
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,12 @@ def event(manager):
 
 def register(event, email, language, **kwargs):
     return registration_services.registration_create(
-        event_id=event.pk, name=kwargs.pop("name", "Lin"), email=email, language=language, **kwargs
+        event_id=event.pk,
+        name=kwargs.pop("name", "Lin"),
+        email=email,
+        language=language,
+        consents={"privacy": True},
+        **kwargs,
     )
 
 
@@ -334,6 +340,41 @@ def test_a_second_move_before_sending_supersedes_the_first(event, manager, send_
     )
     assert Notification.objects.filter(kind="changed", status="pending").count() == 0
     assert Notification.objects.filter(kind="changed", status="skipped").count() == 2
+
+
+PLACE_SUBJECT = {"en": "New place", "zh-hans": "地点变更", "ja": "場所変更のお知らせ"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_event_moved_to_another_venue_tells_each_registrant_once(event, manager, language, send_on_commit):
+    SessionFactory(event=event, starts_at=START + dt.timedelta(days=7), ends_at=START + dt.timedelta(days=7, hours=2))
+    register(event, "in@example.org", language)
+    old_hall = event.venue
+    hall = VenueFactory(
+        organization=event.organization, name={"en": "Great Hall", "zh-hans": "大礼堂", "ja": "大ホール"}
+    )
+    with send_on_commit():
+        event_services.event_update(user=manager, event=event, venue=hall)
+    mail = only_mail("in@example.org")  # one notice for both sessions
+    assert_encoded_subject(mail, PLACE_SUBJECT[language], TITLE[language])
+    assert mail.text.index(old_hall.name[language]) < mail.text.index(hall.name[language])  # old → new
+    ical, vcal = parse_ics(mail.calendar().get_content().encode())
+    assert {int(vevent.sequence.value) for vevent in vcal.vevent_list} == {1}
+    assert all(hall.name[language] in vevent.location.value for vevent in vcal.vevent_list)
+
+
+def test_an_event_moved_away_and_back_before_sending_tells_nobody(event, manager):
+    register(event, "in@example.org", "en")
+    old_hall = event.venue
+    hall = VenueFactory(organization=event.organization)
+    event_services.event_update(user=manager, event=event, venue=hall)
+    assert Notification.objects.filter(kind="changed", status="pending").count() == 1
+    event_services.event_update(user=manager, event=event, venue=old_hall)
+    assert Notification.objects.filter(kind="changed", status="pending").count() == 0
+    assert Notification.objects.filter(kind="changed", status="skipped").count() == 1
+    # Editing other fields of the event tells nobody.
+    event_services.event_update(user=manager, event=event, capacity=5)
+    assert Notification.objects.filter(kind="changed").count() == 1
 
 
 SCHEDULE_SUBJECT = {"en": "New schedule", "zh-hans": "日程更新", "ja": "日程変更のお知らせ"}

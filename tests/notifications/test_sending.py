@@ -29,7 +29,7 @@ def event(db):
 def register(event, email="ana@example.org", language="zh-hans", **kwargs):
     """Register without running on-commit callbacks: the row stays pending, as if the broker never got it."""
     return registration_services.registration_create(
-        event_id=event.pk, name="Ana", email=email, language=language, **kwargs
+        event_id=event.pk, name="Ana", email=email, language=language, consents={"privacy": True}, **kwargs
     )
 
 
@@ -123,6 +123,31 @@ def test_sending_reads_a_fixed_number_of_queries_whatever_the_party_size(event):
     assert len(inbox("four@example.org")[0].attachments("image/png")) == 4
 
 
+def test_the_claim_is_the_last_step_before_the_smtp_transaction(event, smtp_sink, smtp_settings):
+    """A worker killed while a row is claimed leaves it ``sending``, never resent on its own (the
+    server may have it). Found by bench/fault.py: reading and rendering (most of a send) came
+    after the claim, so a SIGKILL then lost the email. Now only the SMTP transaction is claimed."""
+    smtp_settings(smtp_sink.port)
+    row = pending_row(event, guests=["Bo"])
+    timeline: list = []
+    smtp_sink.timeline = timeline
+
+    def record(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        timeline.append(("sql", sql.split()[0].upper(), tuple(params or ())))
+        return result
+
+    with connection.execute_wrapper(record):
+        assert services.notification_send(notification_id=row.pk).status == "sent"
+    claim = next(i for i, entry in enumerate(timeline) if entry[1] == "UPDATE" and S.SENDING in entry[2])
+    before, after = timeline[:claim], timeline[claim + 1 :]
+    assert all(entry[0] == "sql" for entry in before)  # read and rendered while still pending
+    assert [entry[:2] for entry in after] == [("smtp", "RCPT"), ("smtp", "DATA"), ("sql", "UPDATE")]
+    assert S.SENT in after[-1][2]
+    row.refresh_from_db()
+    assert row.status == S.SENT and row.attempts == 1 and len(smtp_sink.messages) == 1
+
+
 # --- failures --------------------------------------------------------------------------------------
 
 
@@ -182,7 +207,7 @@ def test_a_temporary_refusal_is_retried_and_then_delivered_once(event, smtp_sink
 def test_sweeper_sends_what_the_broker_never_got(event):
     row = pending_row(event)  # on-commit never ran: as if the broker was down
     assert services.notifications_sweep() == 0  # within the grace period its task may still come
-    later = timezone.now() + selectors.SWEEP_GRACE + dt.timedelta(seconds=1)
+    later = timezone.now() + selectors.sweep_grace() + dt.timedelta(seconds=1)
     assert services.notifications_sweep(now=later) == 1
     assert services.notifications_sweep(now=later) == 0
     row.refresh_from_db()

@@ -181,7 +181,7 @@ def test_register_redirects_to_the_private_manage_page(zh_client, event):
     assert registration.status == S.CONFIRMED
     assert registration.language == "zh-hans"  # the page's language
     assert registration.answers == {"nationality": "jp", "diet": "peanuts", "photos": True}
-    assert registration.consents == {"privacy": True}
+    assert registration.consents["privacy"]["agreed"] is True
     assert [t.name for t in registration.tickets.all()] == ["Li Na", "Wang Wei", "Sato Yui"]
     assert response["Cache-Control"] == "private, no-store"
 

@@ -1,18 +1,16 @@
 import datetime as dt
-import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import zxingcpp
 from django.utils import timezone
-from PIL import Image
 
 from events.models import Session
 from registrations.models import CalendarFeed, Registration
 from registrations.tickets import parse_ticket_code
 from tests.factories import EventFactory, RegistrationFactory, SessionFactory
 from tests.pages.conftest import form_data, html, text
+from tests.qr import decode_qr
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +54,8 @@ def test_manage_page_shows_the_qr_tickets(client, registered, settings):
     assert client.get(path_of(svgs[0])).content.startswith(b"<?xml") or b"<svg" in client.get(path_of(svgs[0])).content
     png = client.get(path_of(pngs[1]))
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
-    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
-    assert parse_ticket_code(decoded.text) == registered.tickets.get(position=1).pk
+    [decoded] = decode_qr(png.content)
+    assert parse_ticket_code(decoded) == registered.tickets.get(position=1).pk
 
 
 def test_manage_page_has_the_three_calendar_buttons(client, registered, settings):
@@ -65,13 +63,10 @@ def test_manage_page_has_the_three_calendar_buttons(client, registered, settings
 
     [ics] = hrefs(page, f"{settings.SITE_URL}/api/v1/registrations/{registered.pk}/calendar.ics")
     assert f"token={registered.manage_token}" in ics
-    feed = CalendarFeed.objects.get(email="lina@example.org")
-    webcal = f"webcal://{settings.SITE_URL.split('://')[1]}/api/v1/calendar/feeds/{feed.token}.ics"
-    assert f'href="{webcal}"' in page
+    assert "webcal://" not in page and "/calendar/feeds/" not in page  # mailed to the address only
     [google] = hrefs(page, "https://calendar.google.com/calendar/render")
 
     assert b"BEGIN:VCALENDAR" in client.get(path_of(ics)).content
-    assert b"BEGIN:VEVENT" in client.get(f"/api/v1/calendar/feeds/{feed.token}.ics").content
     params = parse_qs(urlsplit(google).query)
     session = registered.event.sessions.get()
     stamp = "%Y%m%dT%H%M%SZ"
@@ -100,13 +95,23 @@ def test_google_link_is_for_the_first_upcoming_session(client):
     assert parse_qs(urlsplit(google).query)["ctz"] == ["Europe/Berlin"]
 
 
-def test_personal_feed_is_made_once_and_kept(client, registered):
-    client.get(manage_url(registered))
-    token = CalendarFeed.objects.get().token
+def test_personal_feed_link_is_mailed_from_the_manage_page_never_shown(
+    client, registered, django_capture_on_commit_callbacks, mailoutbox
+):
+    page = html(client.get(manage_url(registered)))
+    assert CalendarFeed.objects.count() == 0  # viewing the page makes no feed
+    action = manage_url(registered) + "calendar-feed/"
+    assert f'action="{action}"' in page
 
-    client.get(manage_url(registered))
-
-    assert CalendarFeed.objects.get().token == token
+    assert client.get(action).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(action, follow=True)
+    assert "We have emailed the link to your address." in text(response)
+    assert "/calendar/feeds/" not in response.content.decode()
+    [message] = mailoutbox
+    feed = CalendarFeed.objects.get()
+    assert message.to == ["lina@example.org"] and f"/api/v1/calendar/feeds/{feed.token}.ics" in message.body
+    assert b"BEGIN:VEVENT" in client.get(f"/api/v1/calendar/feeds/{feed.token}.ics").content
 
 
 def test_manage_pages_are_private(client, registered):
@@ -199,13 +204,11 @@ def test_manage_page_shows_answers_in_the_reader_language(zh_client, registered)
 def test_manage_page_query_count_does_not_grow_with_guests(client, django_assert_num_queries, event):
     small = RegistrationFactory(event=event)
     big = RegistrationFactory(event=event, party_size=3)
-    client.get(manage_url(small))  # makes the personal feed
-    client.get(manage_url(big))
 
-    # registration+event; tickets; sessions; questions; the personal feed
-    with django_assert_num_queries(5):
+    # registration+event; tickets; sessions; questions
+    with django_assert_num_queries(4):
         client.get(manage_url(small))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert html(client.get(manage_url(big))).count('class="ticket"') == 3
 
 

@@ -1,17 +1,17 @@
 import datetime as dt
-import io
+import re
 from decimal import Decimal
 
 import pytest
-import zxingcpp
 from django.core import mail
 from django.utils import timezone
-from PIL import Image
 
 from events.models import Event, Question
+from registrations import services
 from registrations.models import IdempotencyKey, Registration
 from registrations.tickets import parse_ticket_code
 from tests.factories import EventFactory, MembershipFactory, QuestionFactory, RegistrationFactory, UserFactory
+from tests.qr import decode_qr
 
 
 def url(event):
@@ -53,14 +53,13 @@ def test_register_confirmed_with_ticket_and_calendar(api_client, event):
     body = response.json()
     assert body["status"] == "confirmed"
     assert body["ticket_url"] and body["calendar_url"] and body["manage_url"]
-    assert body["consents"] == {"privacy": True}
+    assert body["consents"]["privacy"]["agreed"] is True and body["consents"]["privacy"]["language"] == "zh-hans"
     [ticket] = body["tickets"]
     assert parse_ticket_code(ticket["code"]) == Registration.objects.get().tickets.get().pk
 
     png = api_client.get(path_of(body["ticket_url"]))
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
-    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
-    assert decoded.text == ticket["code"]
+    assert decode_qr(png.content) == [ticket["code"]]
     svg = api_client.get(path_of(ticket["svg_url"]))
     assert svg.status_code == 200 and b"<svg" in svg.content
 
@@ -194,7 +193,9 @@ def test_manage_by_token_owner_or_organizer_only(api_client, event):
 def test_logged_in_user_registers_as_themselves(api_client, event):
     user = UserFactory(first_name="Kenji", last_name="Sato")
     api_client.force_authenticate(user)
-    response = api_client.post(url(event), {"answers": {"nationality": "jp"}}, format="json")
+    response = api_client.post(
+        url(event), {"answers": {"nationality": "jp"}, "consents": {"privacy": True}}, format="json"
+    )
     assert response.status_code == 201
     assert response.json()["email"] == user.email and response.json()["name"] == "Kenji Sato"
     assert api_client.get(f"/api/v1/registrations/{response.json()['id']}/").status_code == 200
@@ -208,8 +209,7 @@ def test_party_gets_a_ticket_each(api_client, event):
     assert [t["name"] for t in tickets] == ["Li Na", "Wang Fang", "Li Lei"]
     assert len({t["code"] for t in tickets}) == 3
     png = api_client.get(path_of(tickets[2]["png_url"]))
-    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
-    assert decoded.text == tickets[2]["code"]
+    assert decode_qr(png.content) == [tickets[2]["code"]]
 
 
 def test_paid_event_without_stripe_says_so(api_client, settings, db):
@@ -255,7 +255,7 @@ def test_organizer_list_query_count_is_flat(api_client, django_assert_num_querie
         RegistrationFactory(event=event)
     organizer = MembershipFactory(organization=event.organization).user
     api_client.force_authenticate(organizer)
-    with django_assert_num_queries(4):  # event (joined with membership), count, page, tickets
+    with django_assert_num_queries(5):  # role check, event (joined with membership), count, page, tickets
         response = api_client.get(f"/api/v1/organizer/events/{event.slug}/registrations/", {"page_size": 100})
     assert response.json()["count"] == count
 
@@ -268,17 +268,56 @@ def test_event_and_public_calendars(api_client, event):
     assert api_client.get("/api/v1/calendar.ics", {"kind": "party"}).status_code == 400
 
 
-def test_personal_feed_follows_my_registrations_and_can_be_rotated(api_client, db):
+def _feed_link(message) -> str:
+    return re.findall(r"https?://\S+/api/v1/calendar/feeds/[\w-]+\.ics", message.body)[0]
+
+
+def test_personal_feed_link_goes_only_to_the_address_and_can_be_rotated(
+    api_client, db, django_capture_on_commit_callbacks
+):
     first = EventFactory()
     second = EventFactory()
     EventFactory()
     mine = [api_client.post(url(e), payload(answers={}), format="json").json() for e in (first, second)]
-    token = mine[0]["manage_url"].rstrip("/").rsplit("/", 1)[1]
-    feed = api_client.get(f"/api/v1/registrations/{mine[0]['id']}/calendar-feed/", {"token": token}).json()
-    assert feed["webcal_url"].startswith("webcal://")
-    ics = api_client.get(path_of(feed["url"]))
+    registration = Registration.objects.get(pk=mine[0]["id"])
+    endpoint = f"/api/v1/registrations/{registration.pk}/calendar-feed/?token={registration.manage_token}"
+    mail.outbox.clear()
+    # Whoever holds a manage token may have typed someone else's address: the feed of the whole
+    # address is never in a response, only in a mail to that address.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(endpoint, {}, format="json")
+    assert response.status_code == 202
+    assert "/calendar/feeds/" not in response.content.decode()
+    assert api_client.get(endpoint).status_code == 405
+    [message] = mail.outbox
+    assert message.to == [registration.email] and "webcal://" in message.body
+    feed = _feed_link(message)
+    ics = api_client.get(path_of(feed))
     assert ics.status_code == 200 and ics.content.count(b"BEGIN:VEVENT") == 2
-    rotated = api_client.post(f"/api/v1/registrations/{mine[0]['id']}/calendar-feed/?token={token}").json()
-    assert rotated["url"] != feed["url"]
-    assert api_client.get(path_of(feed["url"])).status_code == 404
-    assert api_client.get(path_of(rotated["url"])).status_code == 200
+
+    # Asked again (even to rotate) within the window: nothing sent, the link keeps working.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api_client.post(endpoint, {"rotate": True}, format="json").status_code == 202
+    assert len(mail.outbox) == 1 and api_client.get(path_of(feed)).status_code == 200
+
+    # Later, a rotation mails the new link and the old one stops at once.
+    later = timezone.now() + dt.timedelta(minutes=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.calendar_feed_send(registration_id=registration.pk, rotate=True, now=later)
+    rotated = _feed_link(mail.outbox[-1])
+    assert rotated != feed
+    assert api_client.get(path_of(feed)).status_code == 404
+    assert api_client.get(path_of(rotated)).status_code == 200
+    assert api_client.post(endpoint, {"rotate": "maybe"}, format="json").status_code == 400
+
+
+def test_no_feed_link_for_a_registration_that_is_not_confirmed(api_client, db):
+    event = EventFactory(capacity=1)
+    RegistrationFactory(event=event)
+    waiting = api_client.post(url(event), payload(answers={}), format="json").json()
+    assert waiting["status"] == "waitlisted"
+    token = waiting["manage_url"].rstrip("/").rsplit("/", 1)[1]
+    response = api_client.post(f"/api/v1/registrations/{waiting['id']}/calendar-feed/?token={token}")
+    assert response.status_code == 409
+    wrong = api_client.post(f"/api/v1/registrations/{waiting['id']}/calendar-feed/?token=wrong")
+    assert wrong.status_code == 404  # ids must not be probed

@@ -38,7 +38,7 @@ def register_over_http(event, count: int, workers: int):
     def post(i):
         response = Client().post(
             f"/api/v1/events/{event.slug}/registrations/",
-            {"name": f"Person {i}", "email": f"p{i}@example.org", "language": "en"},
+            {"name": f"Person {i}", "email": f"p{i}@example.org", "language": "en", "consents": {"privacy": True}},
             content_type="application/json",
         )
         return response.status_code, response.json().get("status")
@@ -70,7 +70,9 @@ def test_concurrent_cancellations_promote_each_waitlisted_person_once():
     event = EventFactory(capacity=10)
     confirmed = [RegistrationFactory(event=event, status=S.CONFIRMED) for _ in range(10)]
     waiting = [
-        services.registration_create(event_id=event.pk, name=f"W{i}", email=f"w{i}@example.org", language="en")
+        services.registration_create(
+            event_id=event.pk, name=f"W{i}", email=f"w{i}@example.org", language="en", consents={"privacy": True}
+        )
         for i in range(15)
     ]
     assert {w.status for w in waiting} == {S.WAITLISTED}
@@ -94,7 +96,7 @@ def test_same_email_at_once_gets_one_registration():
             Client()
             .post(
                 f"/api/v1/events/{event.slug}/registrations/",
-                {"name": "Twice", "email": "same@example.org", "language": "en"},
+                {"name": "Twice", "email": "same@example.org", "language": "en", "consents": {"privacy": True}},
                 content_type="application/json",
             )
             .status_code
@@ -113,7 +115,7 @@ def test_same_idempotency_key_at_once_creates_one_registration():
     def post(_i):
         response = Client().post(
             f"/api/v1/events/{event.slug}/registrations/",
-            {"name": "Phone", "email": "phone@example.org", "language": "en"},
+            {"name": "Phone", "email": "phone@example.org", "language": "en", "consents": {"privacy": True}},
             content_type="application/json",
             HTTP_IDEMPOTENCY_KEY="double-tap",
         )
@@ -133,3 +135,38 @@ def test_sqlite_queues_concurrent_writers_instead_of_failing():
     results = register_over_http(event, count=30, workers=15)
     assert [code for code, _ in results].count(201) == 30  # no "database is locked"
     assert [status for _, status in results].count("confirmed") == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_erasures_and_retention_runs_erase_once_and_promote_once():
+    """Erasing (cancel + anonymise) races with itself and with the retention task: each seat is
+    freed once, each waiting person promoted once, the counters still match the rows."""
+    from notifications.models import Notification
+
+    event = EventFactory(capacity=5)
+    confirmed = [RegistrationFactory(event=event, status=S.CONFIRMED) for _ in range(5)]
+    waiting = [
+        services.registration_create(
+            event_id=event.pk, name=f"W{i}", email=f"w{i}@example.org", language="en", consents={"privacy": True}
+        )
+        for i in range(8)
+    ]
+
+    def work(i):
+        if i % 4 == 3:
+            return services.registrations_anonymise_due(days=30)  # nothing due: must not interfere
+        return services.registration_erase(registration_id=confirmed[i % 5].pk).anonymised_at
+
+    run_concurrently(work, 20, 20)
+
+    erased = Registration.objects.filter(pk__in=[r.pk for r in confirmed])
+    assert set(erased.values_list("status", flat=True)) == {S.CANCELLED}
+    assert not erased.filter(anonymised_at__isnull=True).exists()
+    assert set(erased.values_list("name", flat=True)) == {""}
+    promoted = Registration.objects.filter(pk__in=[w.pk for w in waiting], status=S.CONFIRMED)
+    assert set(promoted.values_list("pk", flat=True)) == {w.pk for w in waiting[:5]}
+    assert Notification.objects.filter(registration__in=promoted, kind="promoted").count() == 5
+    counted = services.seats_taken(event=event)
+    event = services.event_recount(event_id=event.pk)
+    assert counted == event.seats_held == 5 and event.waitlist_count == 3

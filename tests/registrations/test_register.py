@@ -17,6 +17,7 @@ S = Registration.Status
 def register(event, email, **kwargs):
     kwargs.setdefault("name", email.split("@")[0].title())
     kwargs.setdefault("language", "en")
+    kwargs.setdefault("consents", {"privacy": True})
     return services.registration_create(event_id=event.pk, email=email, **kwargs)
 
 

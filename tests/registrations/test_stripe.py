@@ -24,7 +24,7 @@ def paid_event(db):
 
 
 def register(api_client, event, email="pay@example.org", **extra):
-    data = {"name": "Payer", "email": email, "language": "zh-hans", **extra}
+    data = {"name": "Payer", "email": email, "language": "zh-hans", "consents": {"privacy": True}, **extra}
     response = api_client.post(f"/api/v1/events/{event.slug}/registrations/", data, format="json")
     assert response.status_code == 201, response.json()
     return response.json()

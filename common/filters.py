@@ -1,0 +1,41 @@
+"""Query-string filters shared by the API's filter sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+
+from common.serializers import EARLIEST_DATETIME, LATEST_DATETIME
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time from 2000 to 2099, in UTC.
+
+    Converting to UTC here matters on PostgreSQL: ISO 8601 lets a client write any offset
+    (``-16:44``), which PostgreSQL refuses beyond ±15:59 with an error rather than a 400.
+    """
+
+    default_error_messages = {"out_of_range": _("Use a date and time between the years 2000 and 2099.")}
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None or result.tzinfo is None:
+            return result
+        try:
+            return result.astimezone(dt.UTC)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range") from exc
+
+    def clean(self, value):
+        result = super().clean(value)
+        if result is not None and not EARLIEST_DATETIME <= result < LATEST_DATETIME:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        return result
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField

@@ -1,0 +1,66 @@
+"""Use cases of API tokens: make one (the key is returned once), revoke one, who may do either."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from common.exceptions import Forbidden
+from common.models import ApiToken, token_digest
+from events.models import Membership
+
+KEY_PREFIX = "hg_"
+
+
+def manageable_token_user_ids(*, user: AbstractBaseUser):
+    """Users whose tokens ``user`` may list and revoke: members of an organization they own or
+    manage (themselves included). ``None`` means everyone (superuser)."""
+    if user.is_superuser:
+        return None
+    managed = Membership.objects.filter(user=user, role__in=Membership.MANAGING_ROLES).values("organization_id")
+    return Membership.objects.filter(organization_id__in=managed).values("user_id")
+
+
+def ensure_can_issue_token(*, issuer: AbstractBaseUser, holder: AbstractBaseUser) -> None:
+    """A token acts with all of its holder's rights, so a manager may issue one only for someone
+    whose every membership lies in organizations the manager manages (and no ownership the
+    manager does not hold); otherwise a shared volunteer's token would open another organization."""
+    if issuer.is_superuser or issuer.pk == holder.pk:
+        return
+    if holder.is_superuser:
+        raise Forbidden(_("Only a superuser can make tokens for a superuser."))
+    issuer_roles = dict(Membership.objects.filter(user=issuer).values_list("organization_id", "role"))
+    holder_roles = list(Membership.objects.filter(user=holder).values_list("organization_id", "role"))
+    if not any(issuer_roles.get(organization_id) in Membership.MANAGING_ROLES for organization_id, _r in holder_roles):
+        raise Forbidden(_("This person is not a member of an organization you manage."))
+    for organization_id, role in holder_roles:
+        mine = issuer_roles.get(organization_id)
+        if mine not in Membership.MANAGING_ROLES or (role == Membership.Role.OWNER and mine != Membership.Role.OWNER):
+            raise Forbidden(
+                _("This person also belongs to an organization you do not manage; they can make their own token.")
+            )
+
+
+@transaction.atomic
+def api_token_create(*, holder: AbstractBaseUser, name: str, issuer: AbstractBaseUser) -> tuple[ApiToken, str]:
+    """Make a token for ``holder``; returns the row and the key, which is never readable again."""
+    ensure_can_issue_token(issuer=issuer, holder=holder)
+    # The prefix tells the authentication which table holds the key (and lets secret scanners spot it).
+    key = KEY_PREFIX + secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=holder,
+        name=name.strip(),
+        digest=token_digest(key),
+        prefix=key[len(KEY_PREFIX) : len(KEY_PREFIX) + 8],
+        created_by=issuer,
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Delete the token; the post_delete signal drops it from the authentication cache at once."""
+    token.delete()

@@ -1,0 +1,1100 @@
+"""Who may reach what: every API route and page × every role, each cell's status written down.
+
+The routes are collected from the URL resolver, and every registered ModelAdmin from the admin
+site: a route, a method of an API view or an admin without a row here fails the suite, so a new
+endpoint cannot skip the matrix.
+
+Columns (ROLES): anonymous; the attendee (Alice) with her manage token; another attendee (Bob)
+with *his* token, asking for Alice's things; a volunteer of Alice's organization and one of
+another organization; a manager of Alice's organization and one of another; a superuser.
+API calls authenticate with an API token (users) or ``X-Manage-Token`` (attendees); pages with
+a session cookie or the token in the link, as the real clients do.
+
+Each row is run against a fresh world; each role's request runs in a savepoint rolled back
+afterwards, so one role's write never changes what the next sees. Beyond the status:
+- a role not entitled to a row's private data finds none of it in the body (registrants' names,
+  emails, manage tokens; another organization's registrants);
+- a write refused (status ≥ 400) leaves the database exactly as it was.
+
+Status notation: "200", "404", ...; "3xx" is a redirect (login page, or the admin's "does not exist").
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from events.models import Event, Membership
+from tests.factories import (
+    CheckInFactory,
+    EventFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RegistrationFactory,
+    SessionFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+ROLES = ("anon", "att", "oth", "vol", "vol2", "mgr", "mgr2", "su")
+USER_ROLES = ("vol", "vol2", "mgr", "mgr2", "su")
+
+# Who may see the private data a row is about (the row's "kind").
+ENTITLED = {
+    "public": set(),  # public data only: nobody's registration shows
+    "attendee": {"att", "mgr", "su"},  # Alice's own registration (and her organizers)
+    "checkin": {"vol", "mgr", "su"},  # the door of Alice's event
+    "organizer": {"mgr", "su"},  # Alice's organization's back office
+    "capability": set(ROLES),  # the secret is in the URL itself (a calendar feed link)
+}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Routes outside the matrix, and why.
+UNLISTED = {
+    "admin/": "the admin's own URLs: covered per ModelAdmin in ADMIN_MATRIX below",
+}
+
+
+# --- the world -------------------------------------------------------------------------------------
+
+
+def build_world() -> SimpleNamespace:
+    w = SimpleNamespace()
+    w.org = OrganizationFactory(slug="tea-club")
+    w.org2 = OrganizationFactory(slug="chess-club")
+    w.users = {
+        "vol": UserFactory(username="vol"),
+        "vol2": UserFactory(username="vol2"),
+        "mgr": UserFactory(username="mgr", is_staff=True),
+        "mgr2": UserFactory(username="mgr2", is_staff=True),
+        "su": UserFactory(username="root", is_staff=True, is_superuser=True),
+    }
+    for role, org, kind in (
+        ("vol", w.org, Membership.Role.VOLUNTEER),
+        ("vol2", w.org2, Membership.Role.VOLUNTEER),
+        ("mgr", w.org, Membership.Role.MANAGER),
+        ("mgr2", w.org2, Membership.Role.MANAGER),
+    ):
+        MembershipFactory(user=w.users[role], organization=org, role=kind)
+    w.tokens = {role: Token.objects.create(user=user).key for role, user in w.users.items()}
+
+    w.event = EventFactory(organization=w.org, slug="tea-evening", with_session=False, capacity=20, max_guests=1)
+    w.session = SessionFactory(event=w.event, starts_at=timezone.now() - timezone.timedelta(minutes=10))
+    w.venue = w.event.venue
+    w.draft = EventFactory(
+        organization=w.org, slug="tea-draft", status=Event.Status.DRAFT, title={"en": "Unannounced tea plan"}
+    )
+    w.alice = RegistrationFactory(event=w.event, name="Alice Secretname", email="alice.secret@example.org")
+    w.bob = RegistrationFactory(event=w.event, name="Bob Hiddenname", email="bob.hidden@example.org")
+    w.alice_ticket = w.alice.tickets.get(position=0)
+    w.bob_ticket = w.bob.tickets.get(position=0)
+    w.checkin = CheckInFactory(ticket=w.alice_ticket, session=w.session)
+
+    from notifications.models import Feedback
+    from registrations.models import CalendarFeed
+
+    Feedback.objects.create(registration=w.alice, rating=4, comment="Alice's private remark", language="en")
+    w.feed = CalendarFeed.objects.create(email=w.alice.email)
+
+    from common.tokens import api_token_create
+
+    w.api_token, _key = api_token_create(holder=w.users["vol"], name="door phone", issuer=w.users["mgr"])
+
+    w.event2 = EventFactory(organization=w.org2, slug="chess-night")
+    w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
+    w.venue2 = VenueFactory(organization=w.org2)
+    return w
+
+
+def secrets_for(w, role: str, kind: str) -> list[str]:
+    """What this role must not find in the body of a row of this kind."""
+    found: list[str] = []
+    if role not in ENTITLED[kind]:
+        found += [w.alice.name, w.alice.email, w.alice.manage_token, "Alice's private remark", w.feed.token]
+        if role != "oth":  # Bob's own data is his
+            found += [w.bob.name, w.bob.email, w.bob.manage_token]
+    if role not in {"mgr", "su"}:  # a draft is the organizers' business until it is published
+        found.append(w.draft.title["en"])
+    if role not in {"vol2", "mgr2", "su"} and kind != "capability":
+        found += [w.carol.name, w.carol.email, w.carol.manage_token]
+    return found
+
+
+def snapshot() -> dict:
+    """Every row an endpoint could write (users aside: a login stamps last_login)."""
+    names = [
+        "events.Organization",
+        "events.Membership",
+        "events.Venue",
+        "events.Event",
+        "events.Session",
+        "events.Question",
+        "registrations.Registration",
+        "registrations.Ticket",
+        "registrations.CalendarFeed",
+        "registrations.Payment",
+        "checkin.CheckIn",
+        "notifications.Feedback",
+        "notifications.Announcement",
+        "notifications.Notification",
+        "common.ApiToken",
+        "authtoken.Token",
+    ]
+    return {name: list(apps.get_model(name).objects.order_by("pk").values()) for name in names}
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+
+def manage_token(w, role: str) -> str | None:
+    return {"att": w.alice.manage_token, "oth": w.bob.manage_token}.get(role)
+
+
+def link_token(w, role: str) -> str:
+    """The token a role puts in a private link: its own, or a guess."""
+    return manage_token(w, role) or "guessed-" + "x" * 35
+
+
+@dataclass
+class Row:
+    method: str
+    route: str  # as the resolver spells it
+    url: Callable[[SimpleNamespace, str], str]
+    kind: str
+    expect: str  # one status per role, in ROLES order
+    body: Callable[[SimpleNamespace], dict] | None = None
+    form: bool = False  # send the body form-encoded (pages) instead of JSON
+    note: str = ""
+    statuses: dict = field(init=False)
+
+    def __post_init__(self):
+        cells = self.expect.split()
+        assert len(cells) == len(ROLES), (self.method, self.route)
+        self.statuses = dict(zip(ROLES, cells, strict=True))
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.route}"
+
+
+def const(path: str):
+    return lambda w, role: path
+
+
+def png_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile("tea.png", buffer.getvalue(), content_type="image/png")
+
+
+def scan_body(w):
+    from registrations.tickets import ticket_code
+
+    # No session: the scanner lets the server pick the ticket's open session, so a volunteer of
+    # another organization reaches the ticket check itself (and gets wrong_event).
+    return {"code": ticket_code(ticket_id=w.bob_ticket.pk), "nonce": str(uuid.uuid4())}
+
+
+def batch_body(w):
+    return {"scans": [{**scan_body(w), "scanned_at": timezone.now().isoformat()}]}
+
+
+def event_body(w):
+    return {
+        "organization": "tea-club",
+        "kind": "event",
+        "slug": "new-tea",
+        "default_language": "en",
+        "title_i18n": {"en": "New tea"},
+        "capacity": 5,
+        "price": "0",
+    }
+
+
+def session_body(w):
+    start = timezone.now() + timezone.timedelta(days=30)
+    return {"starts_at": start.isoformat(), "ends_at": (start + timezone.timedelta(hours=1)).isoformat()}
+
+
+R = "api/v1/"
+# Row(method, route as the resolver spells it, url(world, role), kind, statuses for: anon att oth vol vol2 mgr mgr2 su)
+ROWS = [
+    # --- public browsing
+    Row("GET", "", const("/"), "public", "200 200 200 200 200 200 200 200"),
+    Row("GET", "healthz", const("/healthz"), "public", "200 200 200 200 200 200 200 200"),
+    Row("GET", "api/schema/", const("/api/schema/"), "public", "200 200 200 200 200 200 200 200"),
+    Row("GET", "api/docs/", const("/api/docs/"), "public", "200 200 200 200 200 200 200 200"),
+    Row("GET", "jsi18n/", const("/jsi18n/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        "i18n/setlang/",
+        const("/i18n/setlang/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+        body=lambda w: {"language": "ja", "next": "/"},
+        form=True,
+    ),
+    Row("GET", "events/<slug:slug>/", const("/events/tea-evening/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET",
+        "events/<slug:slug>/",
+        const("/events/tea-draft/"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+        note="a draft is not public, not even to its organizers on the public site",
+    ),
+    Row(
+        "GET",
+        "events/<slug:slug>/register/",
+        const("/events/tea-evening/register/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+    ),
+    Row(
+        "POST",
+        "events/<slug:slug>/register/",
+        const("/events/tea-evening/register/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+        body=lambda w: {"name": "New Person", "email": "new.person@example.org", "privacy": "on"},
+        form=True,
+    ),
+    Row("GET", R + "events/", const("/api/v1/events/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET",
+        "^media/(?P<path>.+)$",
+        const("/media/events/no-such-image.png"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+        note="uploaded event images are public by their unguessable names (tests/events/test_images.py)",
+    ),
+    Row(
+        "GET",
+        R + "events/<slug:slug>/",
+        const("/api/v1/events/tea-evening/"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row(
+        "GET",
+        R + "events/<slug:slug>/",
+        const("/api/v1/events/tea-draft/"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+    ),
+    Row(
+        "GET",
+        R + "events/<slug:slug>/sessions/",
+        const("/api/v1/events/tea-evening/sessions/"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row("GET", R + "categories/", const("/api/v1/categories/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET",
+        R + "events/<slug:slug>/calendar.ics",
+        const("/api/v1/events/tea-evening/calendar.ics"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row("GET", R + "calendar.ics", const("/api/v1/calendar.ics"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        R + "events/<slug:slug>/registrations/",
+        const("/api/v1/events/tea-evening/registrations/"),
+        "public",
+        "201 201 201 201 201 201 201 201",
+        body=lambda w: {
+            "name": "New Person",
+            "email": "new.person@example.org",
+            "language": "en",
+            "consents": {"privacy": True},
+        },
+    ),
+    Row("GET", R + "privacy/consent/", const("/api/v1/privacy/consent/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        R + "payments/stripe/webhook/",
+        const("/api/v1/payments/stripe/webhook/"),
+        "public",
+        "503 503 503 503 503 503 503 503",
+        body=lambda w: {"id": "evt_forged", "type": "checkout.session.completed"},
+        note="no webhook secret in the tests: refused for everybody (signatures: tests/registrations)",
+    ),
+    # --- an attendee's own registration (manage token; the owner account; her organizers)
+    Row(
+        "GET",
+        R + "registrations/<int:pk>/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/",
+        "attendee",
+        "404 200 404 404 404 200 404 200",
+    ),
+    Row(
+        "DELETE",
+        R + "registrations/<int:pk>/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/",
+        "attendee",
+        "404 200 404 404 404 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "registrations/<int:pk>/pay/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/pay/",
+        "attendee",
+        "404 409 404 404 404 409 404 409",
+        note="a free, confirmed registration has nothing to pay: 409 once the caller may see it",
+    ),
+    Row(
+        "POST",
+        R + "registrations/<int:pk>/pay/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/pay/",
+        "attendee",
+        "404 409 404 404 404 409 404 409",
+    ),
+    Row(
+        "GET",
+        R + r"^registrations/(?P<pk>[0-9]+)/ticket\.(?P<fmt>png|svg)$",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/ticket.svg",
+        "attendee",
+        "404 200 404 404 404 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "registrations/<int:pk>/calendar.ics",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/calendar.ics",
+        "attendee",
+        "404 200 404 404 404 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "registrations/<int:pk>/calendar-feed/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/calendar-feed/",
+        "attendee",
+        "404 202 404 404 404 404 404 404",
+        body=lambda w: {},
+        note="the feed link is mailed to Alice's address, never in the response",
+    ),
+    Row(
+        "GET",
+        R + "registrations/<int:pk>/data/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/data/",
+        "attendee",
+        "404 200 404 404 404 404 404 404",
+        note="the attendee's own right; organizers have their own views",
+    ),
+    Row(
+        "DELETE",
+        R + "registrations/<int:pk>/data/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/data/",
+        "attendee",
+        "404 200 404 404 404 404 404 404",
+    ),
+    Row(
+        "GET",
+        R + "calendar/feeds/<str:token>.ics",
+        lambda w, r: f"/api/v1/calendar/feeds/{w.feed.token}.ics",
+        "capability",
+        "200 200 200 200 200 200 200 200",
+        note="the link is the key, whoever holds it",
+    ),
+    Row(
+        "GET",
+        R + "calendar/feeds/<str:token>.ics",
+        const("/api/v1/calendar/feeds/guessed-token.ics"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+    ),
+    Row(
+        "GET",
+        R + "registrations/<int:pk>/feedback/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/feedback/",
+        "attendee",
+        "404 200 404 404 404 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "registrations/<int:pk>/feedback/",
+        lambda w, r: f"/api/v1/registrations/{w.alice.pk}/feedback/",
+        "attendee",
+        "404 200 404 404 404 404 404 404",
+        body=lambda w: {"rating": 5, "comment": "lovely"},
+    ),
+    Row(
+        "GET",
+        "manage/<str:token>/",
+        lambda w, r: f"/manage/{link_token(w, r)}/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+        note="only the link opens it (Bob's link opens Bob's page, with nothing of Alice's)",
+    ),
+    Row(
+        "GET",
+        "manage/<str:token>/cancel/",
+        lambda w, r: f"/manage/{link_token(w, r)}/cancel/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "manage/<str:token>/cancel/",
+        lambda w, r: f"/manage/{link_token(w, r)}/cancel/",
+        "attendee",
+        "404 302 302 404 404 404 404 404",
+        body=lambda w: {},
+        form=True,
+        note="Bob's link cancels Bob, never Alice (checked below)",
+    ),
+    Row(
+        "POST",
+        "manage/<str:token>/calendar-feed/",
+        lambda w, r: f"/manage/{link_token(w, r)}/calendar-feed/",
+        "attendee",
+        "404 302 302 404 404 404 404 404",
+        body=lambda w: {},
+        form=True,
+        note="mails the link holder's own address",
+    ),
+    Row(
+        "GET",
+        "manage/<str:token>/data.json",
+        lambda w, r: f"/manage/{link_token(w, r)}/data.json",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+        note="Bob's link downloads Bob's data",
+    ),
+    Row(
+        "GET",
+        "manage/<str:token>/erase/",
+        lambda w, r: f"/manage/{link_token(w, r)}/erase/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "manage/<str:token>/erase/",
+        lambda w, r: f"/manage/{link_token(w, r)}/erase/",
+        "attendee",
+        "404 302 302 404 404 404 404 404",
+        body=lambda w: {},
+        form=True,
+        note="Bob's link erases Bob",
+    ),
+    Row(
+        "GET",
+        R + "organizer/audit/",
+        const("/api/v1/organizer/audit/"),
+        "organizer",
+        "401 401 401 403 403 200 200 200",
+        note="another organization's manager gets their own (empty) log",
+    ),
+    Row(
+        "GET",
+        "feedback/<int:pk>/",
+        lambda w, r: f"/feedback/{w.alice.pk}/" + (f"?token={manage_token(w, r)}" if manage_token(w, r) else ""),
+        "attendee",
+        "404 200 404 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "feedback/<int:pk>/",
+        lambda w, r: f"/feedback/{w.alice.pk}/",
+        "attendee",
+        "404 200 404 404 404 404 404 404",
+        body=lambda w: {"rating": "5", "comment": "lovely"},
+        form=True,
+    ),
+    # --- the door
+    Row("GET", "scan/", const("/scan/"), "checkin", "302 302 302 200 200 200 200 200"),
+    Row("GET", "scan/login/", const("/scan/login/"), "public", "200 200 200 302 302 302 302 302"),
+    Row(
+        "POST",
+        "scan/login/",
+        const("/scan/login/"),
+        "public",
+        "200 200 200 302 302 302 302 302",
+        body=lambda w: {"username": "vol", "password": "wrong"},
+        form=True,
+        note="signed-in users are sent on; a wrong password re-renders the form",
+    ),
+    Row(
+        "POST",
+        "scan/logout/",
+        const("/scan/logout/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+        body=lambda w: {},
+        form=True,
+    ),
+    Row("GET", "scan/sw.js", const("/scan/sw.js"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET", R + "checkin/sessions/", const("/api/v1/checkin/sessions/"), "checkin", "401 401 401 200 200 200 200 200"
+    ),
+    Row(
+        "GET",
+        R + "checkin/sessions/<int:pk>/tickets/",
+        lambda w, r: f"/api/v1/checkin/sessions/{w.session.pk}/tickets/",
+        "checkin",
+        "401 401 401 200 404 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "checkin/sessions/<int:pk>/counts/",
+        lambda w, r: f"/api/v1/checkin/sessions/{w.session.pk}/counts/",
+        "checkin",
+        "401 401 401 200 404 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "checkin/search/",
+        lambda w, r: f"/api/v1/checkin/search/?session={w.session.pk}&q=Secretname",
+        "checkin",
+        "401 401 401 200 404 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "checkin/",
+        const("/api/v1/checkin/"),
+        "checkin",
+        "401 401 401 200 200 200 200 200",
+        body=scan_body,
+        note="another organization's ticket is a 200 with status wrong_event (checked below), nothing stored",
+    ),
+    Row(
+        "POST",
+        R + "checkin/batch/",
+        const("/api/v1/checkin/batch/"),
+        "checkin",
+        "401 401 401 200 200 200 200 200",
+        body=batch_body,
+    ),
+    Row(
+        "POST",
+        R + "checkin/registrations/<int:pk>/",
+        lambda w, r: f"/api/v1/checkin/registrations/{w.bob.pk}/",
+        "checkin",
+        "401 401 401 200 400 200 400 200",
+        body=lambda w: {"session": w.session.pk, "nonce": str(uuid.uuid4())},
+        note="another organization's session is unknown_session (400), the same as one that does not exist",
+    ),
+    Row(
+        "POST",
+        R + "checkin/registrations/<int:pk>/door-payment/",
+        lambda w, r: f"/api/v1/checkin/registrations/{w.bob.pk}/door-payment/",
+        "checkin",
+        "401 401 401 409 404 409 404 409",
+        note="Bob owes nothing: 409 once the caller may see him",
+    ),
+    Row(
+        "POST",
+        R + "checkin/<int:pk>/revert/",
+        lambda w, r: f"/api/v1/checkin/{w.checkin.pk}/revert/",
+        "checkin",
+        "401 401 401 200 404 200 404 200",
+    ),
+    # --- the organizer's API
+    Row(
+        "GET",
+        R + "organizer/^events/$",
+        const("/api/v1/organizer/events/"),
+        "organizer",
+        "401 401 401 403 403 200 200 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^events/$",
+        const("/api/v1/organizer/events/"),
+        "organizer",
+        "401 401 401 403 403 201 403 201",
+        body=event_body,
+    ),
+    Row(
+        "GET",
+        R + "organizer/^events/(?P<slug>[^/.]+)/$",
+        const("/api/v1/organizer/events/tea-evening/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "PATCH",
+        R + "organizer/^events/(?P<slug>[^/.]+)/$",
+        const("/api/v1/organizer/events/tea-evening/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {"capacity": 30},
+    ),
+    Row(
+        "PUT",
+        R + "organizer/^events/(?P<slug>[^/.]+)/$",
+        const("/api/v1/organizer/events/tea-evening/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {**event_body(w), "slug": "tea-evening", "capacity": 30},
+    ),
+    Row(
+        "POST",
+        R + "organizer/^events/(?P<slug>[^/.]+)/publish/$",
+        const("/api/v1/organizer/events/tea-draft/publish/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^events/(?P<slug>[^/.]+)/image/$",
+        const("/api/v1/organizer/events/tea-evening/image/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {"image": png_upload()},
+        form=True,
+    ),
+    Row(
+        "DELETE",
+        R + "organizer/^events/(?P<slug>[^/.]+)/image/$",
+        const("/api/v1/organizer/events/tea-evening/image/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^events/(?P<slug>[^/.]+)/cancel/$",
+        const("/api/v1/organizer/events/tea-evening/cancel/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^events/(?P<slug>[^/.]+)/sessions/$",
+        const("/api/v1/organizer/events/tea-evening/sessions/"),
+        "organizer",
+        "401 401 401 403 403 201 404 201",
+        body=session_body,
+    ),
+    Row(
+        "POST",
+        R + "organizer/^events/(?P<slug>[^/.]+)/sessions/generate/$",
+        const("/api/v1/organizer/events/tea-evening/sessions/generate/"),
+        "organizer",
+        "401 401 401 403 403 201 404 201",
+        body=lambda w: {
+            "rule": "FREQ=WEEKLY;COUNT=2",
+            "first_start": (timezone.now() + timezone.timedelta(days=60)).isoformat(),
+            "duration_minutes": 60,
+        },
+    ),
+    Row(
+        "GET",
+        R + "organizer/^sessions/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/sessions/{w.session.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "PATCH",
+        R + "organizer/^sessions/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/sessions/{w.session.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {"title_i18n": {"en": "Renamed"}},
+    ),
+    Row(
+        "PUT",
+        R + "organizer/^sessions/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/sessions/{w.session.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=session_body,
+    ),
+    Row(
+        "POST",
+        R + "organizer/^sessions/(?P<pk>[^/.]+)/cancel/$",
+        lambda w, r: f"/api/v1/organizer/sessions/{w.session.pk}/cancel/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "organizer/^venues/$",
+        const("/api/v1/organizer/venues/"),
+        "organizer",
+        "401 401 401 403 403 200 200 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^venues/$",
+        const("/api/v1/organizer/venues/"),
+        "organizer",
+        "401 401 401 403 403 201 403 201",
+        body=lambda w: {"organization": "tea-club", "name_i18n": {"en": "Hall"}},
+    ),
+    Row(
+        "GET",
+        R + "organizer/^venues/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/venues/{w.venue.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "PATCH",
+        R + "organizer/^venues/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/venues/{w.venue.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {"name_i18n": {"en": "Renamed hall"}},
+    ),
+    Row(
+        "PUT",
+        R + "organizer/^venues/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/venues/{w.venue.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {"organization": "tea-club", "name_i18n": {"en": "Renamed hall"}},
+    ),
+    Row(
+        "GET",
+        R + "organizer/events/<slug:slug>/registrations/",
+        const("/api/v1/organizer/events/tea-evening/registrations/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "organizer/events/<slug:slug>/registrations.csv",
+        const("/api/v1/organizer/events/tea-evening/registrations.csv"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/announcements/",
+        const("/api/v1/organizer/announcements/"),
+        "organizer",
+        "401 401 401 403 403 201 400 201",
+        note="another organization's event reads as one that does not exist (400 on the field)",
+        body=lambda w: {"events": ["tea-evening"], "subject_i18n": {"en": "Hello"}, "body_i18n": {"en": "News"}},
+    ),
+    # --- reports
+    Row(
+        "GET",
+        R + "reports/events/<slug:slug>/",
+        const("/api/v1/reports/events/tea-evening/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "reports/events/<slug:slug>/attendance/",
+        const("/api/v1/reports/events/tea-evening/attendance/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "reports/events/<slug:slug>/<slug:table>.csv",
+        const("/api/v1/reports/events/tea-evening/attendance.csv"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "reports/events/<slug:slug>/certificates/<int:registration_id>.pdf",
+        lambda w, r: f"/api/v1/reports/events/tea-evening/certificates/{w.alice.pk}.pdf",
+        "organizer",
+        "401 401 401 403 403 404 404 404",
+        note="an event, not a course: no certificate for anybody",
+    ),
+    Row(
+        "GET",
+        R + "reports/organizations/<slug:slug>/",
+        const("/api/v1/reports/organizations/tea-club/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        R + "reports/organizations/<slug:slug>/<slug:table>.csv",
+        const("/api/v1/reports/organizations/tea-club/events.csv"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "GET",
+        "organizer/reports/",
+        const("/organizer/reports/"),
+        "organizer",
+        "302 302 302 200 200 200 200 200",
+        note="the index lists the caller's own organizations and events: empty for a volunteer",
+    ),
+    Row(
+        "GET",
+        "organizer/reports/events/<slug:slug>/",
+        const("/organizer/reports/events/tea-evening/"),
+        "organizer",
+        "302 302 302 404 404 200 404 200",
+    ),
+    Row(
+        "GET",
+        "organizer/reports/organizations/<slug:slug>/",
+        const("/organizer/reports/organizations/tea-club/"),
+        "organizer",
+        "302 302 302 404 404 200 404 200",
+    ),
+]
+
+
+# --- the admin: every ModelAdmin's list, and the change page of one of Alice's organization's rows ------
+# Volunteers have no is_staff (as in real life), so the admin sends them to its login page like
+# anonymous callers. A manager of another organization finds the row "does not exist" (a redirect
+# to the admin index), and their lists show none of Alice's organization's rows.
+
+
+def admin_row(model: str, obj: Callable[[SimpleNamespace], object] | None, changelist: str, change: str = ""):
+    app_label, model_name = model.split(".")
+    base = f"/admin/{app_label}/{model_name}/"
+    rows = [Row("GET", f"admin:{model}", const(base), "organizer", changelist)]
+    if obj is not None:
+        rows.append(Row("GET", f"admin:{model}", lambda w, r: f"{base}{obj(w).pk}/change/", "organizer", change))
+    return rows
+
+
+ADMIN_ROWS = [
+    Row("GET", "admin:index", const("/admin/"), "organizer", "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+    *admin_row("events.event", lambda w: w.event, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"),
+    *admin_row(
+        "events.session", lambda w: w.session, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+    ),
+    *admin_row(
+        "events.organization", lambda w: w.org, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+    ),
+    *admin_row(
+        "events.membership",
+        lambda w: w.users["vol"].memberships.get(),
+        "3xx 3xx 3xx 3xx 3xx 200 200 200",
+        "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
+    ),
+    *admin_row("events.venue", lambda w: w.venue, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"),
+    *admin_row("events.category", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+    *admin_row(
+        "registrations.registration",
+        lambda w: w.alice,
+        "3xx 3xx 3xx 3xx 3xx 200 200 200",
+        "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
+    ),
+    *admin_row("registrations.payment", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+    *admin_row("registrations.stripeevent", None, "3xx 3xx 3xx 3xx 3xx 403 403 200"),
+    *admin_row(
+        "checkin.checkin", lambda w: w.checkin, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+    ),
+    *admin_row("notifications.notification", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+    *admin_row("notifications.announcement", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+    *admin_row(
+        "notifications.feedback",
+        lambda w: w.alice.feedback,
+        "3xx 3xx 3xx 3xx 3xx 200 200 200",
+        "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
+    ),
+    *admin_row(
+        "common.apitoken", lambda w: w.api_token, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+    ),
+    *admin_row(
+        "auth.user", lambda w: w.users["vol"], "3xx 3xx 3xx 3xx 3xx 403 403 200", "3xx 3xx 3xx 3xx 3xx 403 403 200"
+    ),
+    *admin_row("auth.group", None, "3xx 3xx 3xx 3xx 3xx 403 403 200"),
+    *admin_row("authtoken.tokenproxy", None, "3xx 3xx 3xx 3xx 3xx 403 403 200"),
+    *admin_row("audit.auditentry", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+]
+ALL_ROWS = ROWS + ADMIN_ROWS
+
+
+# --- running one row ---------------------------------------------------------------------------------
+
+
+def client_for(w, role: str, url: str):
+    if url.startswith("/api/"):
+        client = APIClient()
+        if role in USER_ROLES:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {w.tokens[role]}")
+        elif manage_token(w, role):
+            client.credentials(HTTP_X_MANAGE_TOKEN=manage_token(w, role))
+        return client
+    client = Client()
+    if role in USER_ROLES:
+        client.force_login(w.users[role])
+    return client
+
+
+def send(w, row: Row, role: str):
+    url = row.url(w, role)
+    client = client_for(w, role, url)
+    body = row.body(w) if row.body else None
+    if row.form and body is not None and not url.startswith("/api/") and manage_token(w, role) and "feedback" in url:
+        body = {**body, "token": manage_token(w, role)}
+    method = getattr(client, row.method.lower())
+    if row.method == "GET":
+        return method(url)
+    if row.form and url.startswith("/api/"):
+        return method(url, body or {}, format="multipart")  # an upload
+    if row.form:
+        return method(url, body or {})
+    return method(url, body, format="json") if body is not None else method(url)
+
+
+def matches(expected: str, status: int) -> bool:
+    return 300 <= status < 400 if expected == "3xx" else str(status) == expected
+
+
+def body_text(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", ALL_ROWS, ids=[f"{i:03d} {r.id}" for i, r in enumerate(ALL_ROWS)])
+def test_access_matrix(row: Row):
+    w = build_world()
+    actual, problems = {}, []
+    for role in ROLES:
+        cache.clear()
+        writes = row.method in WRITE_METHODS
+        before = snapshot() if writes else None
+        with transaction.atomic():
+            response = send(w, row, role)
+            text = body_text(response)
+            after = snapshot() if writes else None
+            transaction.set_rollback(True)
+        actual[role] = response.status_code
+        if not matches(row.statuses[role], response.status_code):
+            problems.append(f"{role}: expected {row.statuses[role]}, got {response.status_code}: {text[:300]}")
+        leaked = [secret for secret in secrets_for(w, role, row.kind) if secret and secret in text]
+        if leaked:
+            problems.append(f"{role}: the body shows {leaked}")
+        if writes and response.status_code >= 400 and after != before:
+            changed = [name for name in before if before[name] != after[name]]
+            problems.append(f"{role}: a refused write changed {changed}")
+    assert not problems, f"{row.id}\n  actual: {' '.join(str(actual[r]) for r in ROLES)}\n  " + "\n  ".join(problems)
+
+
+# --- coverage: no route, API method or ModelAdmin without a row ------------------------------------
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _methods(pattern) -> set[str] | None:
+    """The methods an API view answers; None for a plain Django view (any row will do: its rows say which)."""
+    callback = pattern.callback
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return {method.upper() for method in actions if method != "head"}
+    view_class = getattr(callback, "cls", None)
+    if view_class is not None:
+        return {
+            method.upper()
+            for method in view_class.http_method_names
+            if method not in ("options", "head") and hasattr(view_class, method)
+        }
+    return None
+
+
+def test_every_route_and_method_has_a_row():
+    listed = {(row.method, row.route) for row in ROWS}
+    missing = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if any(route.startswith(prefix) for prefix in UNLISTED):
+            continue
+        methods = _methods(pattern)
+        if methods is None:
+            if not any(r == route for _m, r in listed):
+                missing.append(f"* {route}")
+            continue
+        missing += [f"{method} {route}" for method in sorted(methods) if (method, route) not in listed]
+    assert not missing, "routes without a row in the access matrix: " + ", ".join(missing)
+    known = {route for route, _pattern in _walk(get_resolver().url_patterns)}
+    stale = sorted({row.route for row in ROWS} - known)
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def test_every_model_admin_has_a_row():
+    listed = {row.route for row in ADMIN_ROWS}
+    registered = {f"admin:{model._meta.app_label}.{model._meta.model_name}" for model in admin.site._registry}
+    assert registered <= listed, f"ModelAdmins without a row in the access matrix: {sorted(registered - listed)}"
+
+
+# --- the cells whose refusal is not a 4xx ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_bobs_link_cancels_bob_never_alice():
+    w = build_world()
+    response = Client().post(f"/manage/{w.bob.manage_token}/cancel/")
+    assert response.status_code == 302
+    w.alice.refresh_from_db()
+    w.bob.refresh_from_db()
+    assert (w.alice.status, w.bob.status) == ("confirmed", "cancelled")
+
+
+@pytest.mark.django_db
+def test_a_volunteer_of_another_organization_scanning_a_ticket_gets_wrong_event_and_stores_nothing():
+    w = build_world()
+    before = snapshot()
+    client = client_for(w, "vol2", "/api/v1/checkin/")
+    response = client.post("/api/v1/checkin/", scan_body(w), format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "wrong_event"
+    text = response.content.decode()
+    assert not [secret for secret in secrets_for(w, "vol2", "checkin") if secret in text]
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_an_unknown_session_reads_the_same_as_another_organizations():
+    """vol2's 400 unknown_session for Alice's session is what a session that does not exist gets."""
+    w = build_world()
+    client = client_for(w, "vol2", "/api/v1/")
+    body = {"session": w.session.pk, "nonce": str(uuid.uuid4())}
+    theirs = client.post(f"/api/v1/checkin/registrations/{w.bob.pk}/", body, format="json")
+    body = {"session": w.session.pk + 1000, "nonce": str(uuid.uuid4())}
+    missing = client.post(f"/api/v1/checkin/registrations/{w.bob.pk}/", body, format="json")
+    assert theirs.status_code == missing.status_code == 400
+    assert theirs.json() == missing.json()
+
+
+@pytest.mark.django_db
+def test_an_organizer_cannot_reach_an_attendees_personal_feed_or_rating():
+    """The personal feed lists the attendee's registrations with *every* organization, so Alice's
+    organizer must not get (or rotate) its URL; nor write her rating of their own event."""
+    w = build_world()
+    elsewhere = RegistrationFactory(event=w.event2, name=w.alice.name, email=w.alice.email)
+    assert elsewhere.event.organization_id == w.org2.pk
+    for role in ("mgr", "su"):
+        client = client_for(w, role, "/api/v1/")
+        assert client.post(f"/api/v1/registrations/{w.alice.pk}/calendar-feed/").status_code == 404
+        response = client.post(f"/api/v1/registrations/{w.alice.pk}/feedback/", {"rating": 1}, format="json")
+        assert response.status_code == 404
+        assert client.get(f"/api/v1/registrations/{w.alice.pk}/feedback/").status_code == 200  # reading is reporting
+    w.alice.feedback.refresh_from_db()
+    assert w.alice.feedback.rating == 4
+    # Alice's own feed holds both organizations' events.
+    feed = APIClient().get(f"/api/v1/calendar/feeds/{w.feed.token}.ics")
+    assert feed.status_code == 200 and w.event2.title["en"] in feed.content.decode()
