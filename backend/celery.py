@@ -44,4 +44,6 @@ app.conf.beat_schedule = {
         "task": "registrations.tasks.anonymise_old_registrations",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Image files a rolled-back or killed upload left behind (events/services.event_images_sweep).
+    "sweep-orphan-images": {"task": "events.tasks.sweep_orphan_images", "schedule": crontab(hour=4, minute=10)},
 }

@@ -32,10 +32,13 @@ class CheckedImage:
     height: int
 
 
+UPLOAD_DIRECTORY = "events"
+
+
 def upload_to(instance, filename: str) -> str:
     """``events/<32 hex>.<ext>``: the name says nothing about the event and cannot be guessed."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"events/{secrets.token_hex(16)}.{extension}"
+    return f"{UPLOAD_DIRECTORY}/{secrets.token_hex(16)}.{extension}"
 
 
 def _refuse(message: str, code: str):

@@ -567,3 +567,34 @@ def event_remove_image(*, user, event: Event) -> Event:
     _delete_file_on_commit(old)
     _audit_image(user=user, event=event, old=old)
     return event
+
+
+# A file is written before its transaction commits; younger files may still be about to be referenced.
+ORPHAN_IMAGE_GRACE = dt.timedelta(hours=6)
+
+
+def event_images_sweep(*, older_than: dt.timedelta = ORPHAN_IMAGE_GRACE) -> list[str]:
+    """Delete image files no event refers to: left by a transaction that rolled back after the file
+    was written, or by a process killed in between. Returns the deleted names."""
+    storage = Event._meta.get_field("image").storage
+    directory = images.UPLOAD_DIRECTORY
+    try:
+        _subdirectories, names = storage.listdir(directory)
+    except FileNotFoundError:
+        return []
+    cutoff = timezone.now() - older_than
+    # Read after listing: a file committed meanwhile is in this set or younger than the cutoff.
+    referenced = set(Event.objects.exclude(image="").values_list("image", flat=True))
+    deleted = []
+    for name in sorted(names):
+        path = f"{directory}/{name}"
+        if path in referenced:
+            continue
+        try:
+            if storage.get_modified_time(path) >= cutoff:
+                continue
+            storage.delete(path)
+        except FileNotFoundError:
+            continue  # deleted by someone else meanwhile
+        deleted.append(path)
+    return deleted

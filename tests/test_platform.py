@@ -116,3 +116,12 @@ def test_json_logs(tmp_path):
     )
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["level"] == "WARNING" and line["message"] == "door 3 open" and line["logger"] == "huiguan"
+
+
+def test_every_beat_entry_names_a_registered_task():
+    """A typo in backend/celery.py's schedule would only show as an error in the beat log."""
+    from backend.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {name: entry["task"] for name, entry in app.conf.beat_schedule.items()}
+    assert {name: task for name, task in scheduled.items() if task not in app.tasks} == {}

@@ -1,16 +1,21 @@
 """Event images: organizers upload them (API and admin); the file is checked by decoding it."""
 
 import io
+import os
 import re
 import struct
+import time
 import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from PIL import Image
 from rest_framework.test import APIClient
 
+from events import services
 from events.models import Event, Membership
+from events.tasks import sweep_orphan_images
 from tests.events.test_admin import admin_url, read_form
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -303,3 +308,52 @@ def test_deleting_a_draft_in_the_admin_deletes_its_image(
     assert response.status_code == 302
     assert not Event.objects.filter(pk=event.pk).exists()
     assert not stored.exists()
+
+
+# --- files left behind -----------------------------------------------------------------------------
+
+
+def age(path, hours: float) -> None:
+    then = time.time() - hours * 3600
+    os.utime(path, (then, then))
+
+
+def test_the_sweeper_deletes_the_file_of_an_upload_that_rolled_back(event, manager, media_root):
+    """The file is written before the transaction commits; if the transaction then rolls back, no
+    event refers to it. The daily beat task removes such files once they are old enough that no
+    transaction still in flight can be about to commit them."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.event_set_image(user=manager, event=event, upload=upload("poster.png", picture()))
+        raise RuntimeError("something later in the same transaction failed")
+    event.refresh_from_db()
+    assert not event.image
+    [orphan] = (media_root / "events").iterdir()
+
+    kept = services.event_set_image(user=manager, event=event, upload=upload("tea.png", picture()))
+    in_flight = media_root / "events" / ("0" * 32 + ".png")  # as if another upload were mid-transaction
+    in_flight.write_bytes(picture())
+    for path in (orphan, media_root / kept.image.name):
+        age(path, hours=7)
+
+    assert sweep_orphan_images() == 1
+
+    assert not orphan.exists()
+    assert (media_root / kept.image.name).is_file() and in_flight.is_file()
+    assert sweep_orphan_images() == 0  # idempotent
+
+
+def test_the_sweeper_leaves_other_media_alone_and_copes_without_a_directory(media_root):
+    assert sweep_orphan_images() == 0  # nothing uploaded yet: no events/ directory
+    other = media_root / "exports" / "old.csv"
+    other.parent.mkdir()
+    other.write_text("x")
+    age(other, hours=100)
+    assert sweep_orphan_images() == 0 and other.exists()
+
+
+def test_the_sweeper_runs_once_a_day_from_the_beat_schedule():
+    from backend.celery import app
+
+    [entry] = [e for e in app.conf.beat_schedule.values() if e["task"] == sweep_orphan_images.name]
+    schedule = entry["schedule"]
+    assert len(schedule.hour) == len(schedule.minute) == 1 and len(schedule.day_of_week) == 7
