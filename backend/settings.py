@@ -205,7 +205,10 @@ THROTTLE_RATES = {
     # Failed logins (admin and scanner), per client address and per username.
     "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/hour") or None,
     "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="10/hour") or None,
+    # ... and per browser that has logged in as that username before (common/throttling.py).
+    "login_device": env.str("THROTTLE_LOGIN_DEVICE", default="10/hour") or None,
 }
+LOGIN_DEVICE_COOKIE_AGE = env.int("LOGIN_DEVICE_COOKIE_AGE", default=180 * 24 * 3600)
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None  # proxies in front, for client IPs
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huiguan API",

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -124,27 +126,66 @@ class FailureCounter:
         cache.delete(self.key)
 
 
-def _login_counters(request: HttpRequest) -> list[FailureCounter]:
-    counters = [FailureCounter("login_ip", BaseThrottle().get_ident(request))]
-    username = request.POST.get("username", "")
-    if isinstance(username, str) and username.strip():
-        counters.append(FailureCounter("login_username", username.strip().casefold()))
-    return counters
+# A browser that has logged in as someone gets a signed cookie saying so (OWASP's "device
+# cookies"). Failed logins from such a browser count against that cookie only, so someone who
+# knows a volunteer's username can lock out the world's attempts at it, but not the volunteer's
+# own phone. The cookie holds a digest of the username, not the username.
+DEVICE_COOKIE = "hg_login_device"
+_DEVICE_SALT = "huiguan.login-device"
+
+
+def _username_digest(username: str) -> str:
+    return hashlib.sha256(username.encode()).hexdigest()[:32]
+
+
+def _trusted_device(request: HttpRequest, username: str) -> str | None:
+    """The device cookie's id when this browser has logged in as ``username`` before, else None."""
+    raw = request.COOKIES.get(DEVICE_COOKIE)
+    if not raw or not username:
+        return None
+    try:
+        value = signing.loads(raw, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE)
+    except signing.BadSignature:  # tampered, expired, or signed with another key
+        return None
+    if not isinstance(value, dict) or value.get("u") != _username_digest(username):
+        return None
+    return str(value.get("d"))
+
+
+def _set_device_cookie(response: HttpResponse, username: str) -> None:
+    value = signing.dumps({"u": _username_digest(username), "d": secrets.token_hex(8)}, salt=_DEVICE_SALT)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=settings.LOGIN_DEVICE_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def throttle_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Limit failed logins per client address and per username (login_ip, login_username).
+    """Limit failed logins per client address and per username (login_ip, login_username), or,
+    from a browser that has logged in as that username before, per that browser (login_device).
 
     Works on any Django login view: a POST answered with the form again (200) failed, a redirect
     succeeded. Once a limit is reached every POST is refused with 429 before the password is even
-    checked, so guessing cannot go on; a success clears the username's count.
+    checked, so guessing cannot go on; a success clears the username's (or browser's) count.
     """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method != "POST":
             return view(request, *args, **kwargs)
-        counters = _login_counters(request)
+        username = request.POST.get("username", "")
+        username = username.strip().casefold() if isinstance(username, str) else ""
+        device = _trusted_device(request, username)
+        if device:
+            counters = [FailureCounter("login_device", device)]
+        else:
+            counters = [FailureCounter("login_ip", BaseThrottle().get_ident(request))]
+            if username:
+                counters.append(FailureCounter("login_username", username))
         waits = [w for w in (c.wait() for c in counters) if w is not None]
         if waits:
             return too_many_requests(request, max(waits))
@@ -153,8 +194,11 @@ def throttle_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             for counter in counters:
                 counter.record()
         elif 300 <= response.status_code < 400:
-            for counter in counters[1:]:
-                counter.clear()
+            for counter in counters:
+                if counter.scope != "login_ip":  # an address is shared; one success says little about it
+                    counter.clear()
+            if username:
+                _set_device_cookie(response, username)
         return response
 
     return wrapped

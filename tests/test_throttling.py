@@ -90,6 +90,7 @@ def test_limits_are_on_by_default_outside_tests(tmp_path):
         "checkin": "1200/min",
         "login_ip": "30/hour",
         "login_username": "10/hour",
+        "login_device": "10/hour",
     }
 
 
@@ -175,3 +176,83 @@ def test_a_successful_login_clears_the_usernames_failures(client, limits, staff)
 def test_logins_are_not_limited_when_the_rates_are_off(client, staff):
     for _ in range(20):
         assert client.post("/admin/login/", {"username": "mia", "password": "wrong"}).status_code == 200
+
+
+# --- device cookies: a known username cannot be locked out of its owner's own phone ----------------
+
+
+def sign_out(client) -> None:
+    """Log out as a browser does: the session goes, other cookies stay (Client.logout drops them all)."""
+    from common.throttling import DEVICE_COOKIE
+
+    device = client.cookies.get(DEVICE_COOKIE)
+    client.logout()
+    if device is not None:
+        client.cookies[DEVICE_COOKIE] = device.value
+
+
+def test_a_browser_that_logged_in_before_is_not_locked_out_by_someone_elses_guesses(client, limits, staff):
+    from django.test import Client
+
+    limits(login_username="3/hour", login_ip="3/hour")
+    right = {"username": "mia", "password": "pw-for-tests-1"}
+    assert client.post("/scan/login/", right).status_code == 302  # Mia's phone, last week
+    sign_out(client)
+
+    attacker = Client()
+    for i in range(3):
+        assert attacker.post("/scan/login/", {"username": "mia", "password": f"guess{i}"}).status_code == 200
+    assert attacker.post("/scan/login/", right).status_code == 429
+    assert Client().post("/admin/login/", right, REMOTE_ADDR="10.9.9.9").status_code == 429  # any new browser
+
+    # Mia's phone (same address as the attacker: the venue's Wi-Fi) still gets in.
+    assert client.post("/scan/login/", right).status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_failures_from_a_trusted_browser_have_their_own_limit(client, limits, staff):
+    limits(login_device="2/hour")
+    right = {"username": "mia", "password": "pw-for-tests-1"}
+    assert client.post("/admin/login/", right).status_code == 302
+    sign_out(client)
+    for _ in range(2):
+        assert client.post("/admin/login/", {"username": "mia", "password": "wrong"}).status_code == 200
+    refused = client.post("/admin/login/", right)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 3000
+
+
+def test_the_device_cookie_is_bound_to_the_username_and_signed(client, limits, staff):
+    from django.test import Client
+
+    from common.throttling import DEVICE_COOKIE
+    from tests.factories import UserFactory
+
+    UserFactory(username="ken", is_staff=True)
+    limits(login_username="1/hour")
+    response = client.post("/scan/login/", {"username": "ken", "password": "pw-for-tests-1"})
+    cookie = response.cookies[DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and int(cookie["max-age"]) > 30 * 24 * 3600
+    assert "ken" not in cookie.value  # a digest of the username, not the username
+    sign_out(client)
+
+    # It vouches for Ken once the world is locked out of his username...
+    assert Client().post("/scan/login/", {"username": "ken", "password": "guess"}).status_code == 200
+    assert Client().post("/scan/login/", {"username": "ken", "password": "pw-for-tests-1"}).status_code == 429
+    assert client.post("/scan/login/", {"username": "ken", "password": "pw-for-tests-1"}).status_code == 302
+    sign_out(client)
+    # ...but not for Mia...
+    assert Client().post("/scan/login/", {"username": "mia", "password": "wrong"}).status_code == 200
+    assert client.post("/scan/login/", {"username": "mia", "password": "pw-for-tests-1"}).status_code == 429
+    # ...and an edited cookie vouches for no one.
+    for forged in (cookie.value[:-2] + "xx", "e30:1tQ:bogus", ""):
+        other = Client()
+        other.cookies[DEVICE_COOKIE] = forged
+        assert other.post("/scan/login/", {"username": "mia", "password": "pw-for-tests-1"}).status_code == 429
+
+
+def test_the_device_cookie_is_secure_when_session_cookies_are(client, settings, staff):
+    from common.throttling import DEVICE_COOKIE
+
+    settings.SESSION_COOKIE_SECURE = True
+    response = client.post("/admin/login/", {"username": "mia", "password": "pw-for-tests-1"}, secure=True)
+    assert response.status_code == 302 and response.cookies[DEVICE_COOKIE]["secure"]
