@@ -2,8 +2,9 @@
 
 Everything this project keeps in the cache can be recomputed or skipped: cached API tokens and
 check-in roles are read from the database again, a cached session likewise, and rate-limit
-counters start from zero (the limits fail open for as long as Redis is away; the database
-constraints, not the cache, are what keep registrations and check-ins exact). So a Redis
+counters move to a per-process cache for as long as Redis is away (``common.throttling``: the
+limits hold per worker process rather than across them; the database constraints, not the
+cache, are what keep registrations and check-ins exact). So a Redis
 restart must not turn a registration or a door scan into a 500: reads miss, writes and deletes
 are dropped, and a warning is logged at most once every few seconds per process.
 
@@ -59,6 +60,11 @@ class ResilientRedisCache(RedisCache):
         if client is None:  # what RedisCache._cache builds once (a cached_property there)
             client = self.__dict__["_client"] = self._class(self._servers, **self._options)
         return client
+
+    @classmethod
+    def is_down(cls) -> bool:
+        """True while this process is leaving Redis alone after a failure."""
+        return time.monotonic() < cls._down_until
 
     def _unavailable(self, operation: str, exc: Exception) -> None:
         if isinstance(exc, CacheDown):

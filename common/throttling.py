@@ -16,14 +16,54 @@ from functools import wraps
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from common.cache import ResilientRedisCache
+
+# While Redis is unreachable the shared cache forgets everything, which would switch every limit
+# off. Counters go to a per-process cache instead: each worker process then enforces the limits
+# on its own (looser by the number of processes, but not open) until Redis is back.
+_fallback = LocMemCache("huiguan-rate-limits", {"OPTIONS": {"MAX_ENTRIES": 20_000}})
+
+
+class CounterStore:
+    """The cache rate-limit counters are kept in: the shared one, or the per-process fallback
+    while ``ResilientRedisCache`` is leaving Redis alone. A read that is the one to find Redis
+    gone (it answers a miss) reads the fallback instead, so the counts kept there between two
+    probes of Redis are not lost."""
+
+    @staticmethod
+    def _current() -> BaseCache:
+        shared = caches["default"]
+        if isinstance(shared, ResilientRedisCache) and shared.is_down():
+            return _fallback
+        return shared
+
+    def get(self, key: str, default=None):
+        store = self._current()
+        value = store.get(key, default)
+        if store is not _fallback and self._current() is _fallback:
+            return _fallback.get(key, default)
+        return value
+
+    def set(self, key: str, value, timeout: float | None) -> None:
+        self._current().set(key, value, timeout)
+
+    def delete(self, key: str) -> None:
+        self._current().delete(key)
+
+
+counter_store = CounterStore()
+
 
 class SettingsRateThrottle(SimpleRateThrottle):
+    cache = counter_store  # what DRF's SimpleRateThrottle reads and writes
+
     def get_rate(self):
         return settings.THROTTLE_RATES.get(self.scope)
 
@@ -105,7 +145,7 @@ class FailureCounter:
             self.limit, self.duration = SimpleRateThrottle.parse_rate(None, self.rate)
 
     def _history(self, now: float) -> list[float]:
-        return [t for t in cache.get(self.key, []) if t > now - self.duration]
+        return [t for t in counter_store.get(self.key, []) if t > now - self.duration]
 
     def wait(self) -> float | None:
         """Seconds until another attempt may be made, or None when one may be made now."""
@@ -120,10 +160,11 @@ class FailureCounter:
     def record(self) -> None:
         if self.rate:
             now = time.time()
-            cache.set(self.key, [*self._history(now), now][-self.limit :], self.duration)
+            history = [*self._history(now), now][-self.limit :]
+            counter_store.set(self.key, history, self.duration)
 
     def clear(self) -> None:
-        cache.delete(self.key)
+        counter_store.delete(self.key)
 
 
 # A browser that has logged in as someone gets a signed cookie saying so (OWASP's "device

@@ -26,10 +26,13 @@ from tests.factories import EventFactory, MembershipFactory, RegistrationFactory
 def _cache_not_marked_down():
     """The backend leaves Redis alone for a moment after a failure (per process): start each test afresh."""
     from common.cache import ResilientRedisCache
+    from common.throttling import _fallback
 
     ResilientRedisCache._down_until = 0.0
+    _fallback.clear()
     yield
     ResilientRedisCache._down_until = 0.0
+    _fallback.clear()
 
 
 def closed_port() -> int:
@@ -186,3 +189,62 @@ def test_a_redis_that_does_not_answer_costs_one_timeout_not_one_per_call(setting
         rest = time.monotonic() - start
     assert first >= 0.3
     assert rest < 0.1
+
+
+# --- rate limits while Redis is away: per process, not off ------------------------------------------
+
+
+def register(client, event, email: str, **extra):
+    body = {"name": "Mei", "email": email, "language": "en", "consents": {"privacy": True}}
+    return client.post(f"/api/v1/events/{event.slug}/registrations/", body, format="json", **extra)
+
+
+@pytest.mark.parametrize(("down_for", "pause"), [(5.0, 0), (0.05, 0.1)])
+def test_rate_limits_hold_per_process_while_redis_is_down(cache_down, settings, api_client, db, down_for, pause):
+    """With ``down_for`` 0.05 s every request probes Redis again and finds it gone: the count kept
+    meanwhile in the per-process cache must survive those probes."""
+    import time
+
+    settings.CACHES["default"]["OPTIONS"]["down_for"] = down_for
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "register_ip": "3/min"}
+    event = EventFactory(capacity=10)
+    codes = []
+    for i in range(4):
+        codes.append(register(api_client, event, f"p{i}@example.org").status_code)
+        time.sleep(pause)
+    assert codes == [201, 201, 201, 429]
+    assert register(api_client, event, "other@example.org", REMOTE_ADDR="10.3.3.3").status_code == 201
+    assert Registration.objects.filter(event=event).count() == 4
+
+
+def test_failed_logins_are_limited_while_redis_is_down(cache_down, settings, client, db):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login_username": "2/hour"}
+    UserFactory(username="mia", is_staff=True)
+    for _ in range(2):
+        assert client.post("/scan/login/", {"username": "mia", "password": "wrong"}).status_code == 200
+    assert client.post("/scan/login/", {"username": "mia", "password": "pw-for-tests-1"}).status_code == 429
+
+
+def test_counts_go_back_to_redis_when_it_answers_again(settings):
+    """The fallback is only for the outage: with Redis up, counters are shared again."""
+    import os
+
+    import redis
+
+    from common.throttling import counter_store
+
+    db = int(os.environ.get("HUIGUAN_TEST_REDIS_DB", "14"))
+    try:
+        redis.Redis(db=db, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "common.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:6379/{db}",
+            "KEY_PREFIX": f"cache-test-{uuid.uuid4().hex}",
+        }
+    }
+    counter_store.set("throttle_x", [1.0], 30)
+    assert cache.get("throttle_x") == [1.0]  # in Redis, where every process sees it
+    counter_store.delete("throttle_x")
