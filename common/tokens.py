@@ -17,7 +17,12 @@ KEY_PREFIX = "hg_"
 
 def manageable_token_user_ids(*, user: AbstractBaseUser):
     """Users whose tokens ``user`` may list and revoke: members of an organization they own or
-    manage (themselves included). ``None`` means everyone (superuser)."""
+    manage (themselves included). ``None`` means everyone (superuser).
+
+    Wider than who they may issue for (``ensure_can_issue_token``) on purpose: a volunteer shared
+    with another organization holds tokens that open this organization's door too, so when that
+    phone is lost at this door, this organization's manager must be able to cut them. Revoking
+    only ever takes access away."""
     if user.is_superuser:
         return None
     managed = Membership.objects.filter(user=user, role__in=Membership.MANAGING_ROLES).values("organization_id")
