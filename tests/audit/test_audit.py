@@ -246,6 +246,16 @@ def test_csv_export_over_http(manager_client, manager, event):
     assert entry.details == {"table": "attendance"}
 
 
+def test_registrations_csv_export_is_audited(manager_client, manager, event):
+    RegistrationFactory(event=event)
+    csv_url = f"/api/v1/organizer/events/{event.slug}/registrations.csv"
+    # The filters stay out of the entry: a name search would put an attendee's name in the log.
+    response = manager_client.get(csv_url, {"status": "confirmed", "q": "Attendee"})
+    assert response.status_code == 200
+    entry = only_entry(action=AuditAction.EXPORT, actor=manager, event=event)
+    assert entry.details == {"table": "registrations"} and "Attendee" not in entry.target_label
+
+
 def test_forwarded_address_is_used_only_behind_a_configured_proxy(manager_client, manager, event, settings):
     url = f"/api/v1/reports/events/{event.slug}/sessions.csv"
     manager_client.get(url, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9")
