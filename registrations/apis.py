@@ -46,6 +46,11 @@ def _registration(request, pk: int, *, organizers: bool = True) -> Registration:
     return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user, organizers=organizers)
 
 
+def _access(request, pk: int) -> tuple[Registration, bool]:
+    """The registration and whether the caller is its attendee (else one of its organizers)."""
+    return selectors.registration_access(pk=pk, token=_token(request), user=request.user)
+
+
 class RegistrationCreateApi(APIView):
     """Register for an event (anonymous allowed). Send Idempotency-Key to make retries safe."""
 
@@ -101,13 +106,16 @@ class RegistrationDetailApi(APIView):
 
     @extend_schema(parameters=[TOKEN_PARAM], responses=RegistrationSerializer)
     def get(self, request, pk: int):
-        return Response(RegistrationSerializer(_registration(request, pk)).data)
+        registration, attendee = _access(request, pk)
+        return Response(RegistrationSerializer(registration, context={"private_links": attendee}).data)
 
     @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})
     def delete(self, request, pk: int):
-        registration = _registration(request, pk)
-        services.registration_cancel(registration_id=registration.pk)
-        return Response(RegistrationSerializer(_registration(request, pk)).data)
+        registration, attendee = _access(request, pk)
+        # An organizer cancelling on the attendee's behalf is recorded in the audit log.
+        services.registration_cancel(registration_id=registration.pk, actor=None if attendee else request.user)
+        registration, attendee = _access(request, pk)
+        return Response(RegistrationSerializer(registration, context={"private_links": attendee}).data)
 
 
 class PrivacyConsentApi(APIView):

@@ -200,6 +200,22 @@ def test_organizer_cancel_is_audited_attendee_cancel_is_not(manager, event):
     assert other.name not in str(entry.details) and other.email not in str(entry.details)
 
 
+def test_organizer_cancel_through_the_registration_api_is_audited(manager_client, manager, event):
+    registration = RegistrationFactory(event=event)
+    response = manager_client.delete(f"/api/v1/registrations/{registration.pk}/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    only_entry(action=AuditAction.REGISTRATION_CANCEL, actor=manager, event=event, target_id=str(registration.pk))
+
+
+def test_attendee_cancel_through_the_registration_api_is_not_audited(api_client, event):
+    registration = RegistrationFactory(event=event)
+    response = api_client.delete(
+        f"/api/v1/registrations/{registration.pk}/", HTTP_X_MANAGE_TOKEN=registration.manage_token
+    )
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert not AuditEntry.objects.exists()
+
+
 def test_door_payment(manager, organization):
     event = EventFactory(organization=organization, price=Decimal("80"), allow_pay_at_door=True)
     registration = registration_services.registration_create(
