@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from common.exceptions import Forbidden
@@ -16,17 +18,23 @@ KEY_PREFIX = "hg_"
 
 
 def manageable_token_user_ids(*, user: AbstractBaseUser):
-    """Users whose tokens ``user`` may list and revoke: members of an organization they own or
-    manage (themselves included). ``None`` means everyone (superuser).
-
-    Wider than who they may issue for (``ensure_can_issue_token``) on purpose: a volunteer shared
-    with another organization holds tokens that open this organization's door too, so when that
-    phone is lost at this door, this organization's manager must be able to cut them. Revoking
-    only ever takes access away."""
+    """Users whose tokens ``user`` may list and revoke: themselves, and those they may issue one
+    for (``ensure_can_issue_token``): members of organizations they own or manage with no
+    membership elsewhere and no ownership ``user`` lacks. A shared volunteer's token made for the
+    other organization, or an owner's, is not a manager's to see or break. (When a shared
+    volunteer's phone is lost at this door, removing their membership here cuts this organization
+    off from all of their tokens at once.) ``None`` means everyone (superuser)."""
     if user.is_superuser:
         return None
-    managed = Membership.objects.filter(user=user, role__in=Membership.MANAGING_ROLES).values("organization_id")
-    return Membership.objects.filter(organization_id__in=managed).values("user_id")
+    mine = Membership.objects.filter(user=user)
+    managed = mine.filter(role__in=Membership.MANAGING_ROLES).values("organization_id")
+    owned = mine.filter(role=Membership.Role.OWNER).values("organization_id")
+    beyond = Membership.objects.filter(
+        ~Q(organization_id__in=managed) | Q(role=Membership.Role.OWNER) & ~Q(organization_id__in=owned)
+    )
+    members = Membership.objects.filter(organization_id__in=managed).values("user_id")
+    issuable = Q(pk__in=members, is_superuser=False) & ~Q(pk__in=beyond.values("user_id"))
+    return get_user_model().objects.filter(Q(pk=user.pk) | issuable).values("pk")
 
 
 def ensure_can_issue_token(*, issuer: AbstractBaseUser, holder: AbstractBaseUser) -> None:

@@ -5,6 +5,13 @@ from django.utils.translation import gettext as _
 from django.views import defaults, static
 from django.views.decorators.cache import never_cache
 
+# For pages whose URL holds a secret (a manage token). Not "no-referrer": under that policy
+# browsers send "Origin: null" with every POST from the page (Fetch spec), which Django's CSRF
+# check rightly rejects, so the page's forms would fail. "strict-origin" sends at most the bare
+# origin, never the path with the token, to anyone, ourselves included, and keeps same-origin
+# POSTs verifiable.
+PRIVATE_REFERRER_POLICY = "strict-origin"
+
 
 @never_cache
 def healthz(request):

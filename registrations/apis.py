@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +22,7 @@ from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThr
 from events import selectors as event_selectors
 from events.filters import EventFilter
 from events.models import Event
-from registrations import calendars, consent, selectors, services, tickets
+from registrations import calendars, consent, exports, selectors, services, tickets
 from registrations.filters import RegistrationFilter
 from registrations.models import CalendarFeed, Registration
 from registrations.serializers import (
@@ -47,6 +44,11 @@ def _token(request) -> str | None:
 
 def _registration(request, pk: int, *, organizers: bool = True) -> Registration:
     return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user, organizers=organizers)
+
+
+def _access(request, pk: int) -> tuple[Registration, bool]:
+    """The registration and whether the caller is its attendee (else one of its organizers)."""
+    return selectors.registration_access(pk=pk, token=_token(request), user=request.user)
 
 
 class RegistrationCreateApi(APIView):
@@ -104,13 +106,16 @@ class RegistrationDetailApi(APIView):
 
     @extend_schema(parameters=[TOKEN_PARAM], responses=RegistrationSerializer)
     def get(self, request, pk: int):
-        return Response(RegistrationSerializer(_registration(request, pk)).data)
+        registration, attendee = _access(request, pk)
+        return Response(RegistrationSerializer(registration, context={"private_links": attendee}).data)
 
     @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})
     def delete(self, request, pk: int):
-        registration = _registration(request, pk)
-        services.registration_cancel(registration_id=registration.pk)
-        return Response(RegistrationSerializer(_registration(request, pk)).data)
+        registration, attendee = _access(request, pk)
+        # An organizer cancelling on the attendee's behalf is recorded in the audit log.
+        services.registration_cancel(registration_id=registration.pk, actor=None if attendee else request.user)
+        registration, attendee = _access(request, pk)
+        return Response(RegistrationSerializer(registration, context={"private_links": attendee}).data)
 
 
 class PrivacyConsentApi(APIView):
@@ -321,61 +326,8 @@ class OrganizerRegistrationCsvApi(OrganizerRegistrationListApi):
     @extend_schema(responses={(200, "text/csv"): bytes})
     def get(self, request, *args, **kwargs):
         event = self.get_event()
-        queryset = self.filter_queryset(selectors.event_registrations(event=event))
-        questions = list(event.questions.all())
-        header = [
-            "id",
-            "status",
-            "name",
-            "email",
-            "language",
-            "party_size",
-            "guests",
-            "payment_method",
-            "amount_due",
-            "currency",
-            "paid_at",
-            "created_at",
-            "confirmed_at",
-            "cancelled_at",
-        ]
-        header += [f"answer:{q.key}" for q in questions]
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def rows():
-            yield "\ufeff"  # Excel opens UTF-8 (Chinese, Japanese names) only with a BOM
-            yield writer.writerow(header)
-            for r in queryset.iterator(chunk_size=500):
-                guests = "; ".join(t.name for t in r.tickets.all() if t.position > 0)
-                yield writer.writerow(
-                    [
-                        r.pk,
-                        r.status,
-                        r.name,
-                        r.email,
-                        r.language,
-                        r.party_size,
-                        guests,
-                        r.payment_method,
-                        r.amount_due,
-                        r.currency,
-                        r.paid_at or "",
-                        r.created_at,
-                        r.confirmed_at or "",
-                        r.cancelled_at or "",
-                    ]
-                    + [r.answers.get(q.key, "") for q in questions]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.now().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations-{stamp}.csv"'
-        return response
+        registrations = self.filter_queryset(selectors.event_registrations(event=event))
+        return exports.event_registrations_csv(event=event, registrations=registrations, actor=request.user)
 
 
 @extend_schema(

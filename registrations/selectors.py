@@ -67,14 +67,12 @@ def user_manages_event(*, user, event: Event) -> bool:
     ).exists()
 
 
-def registration_for_request(*, pk: int, token: str | None, user, organizers: bool = True) -> Registration:
-    """The registration if the caller holds its manage token, owns it, or (``organizers``)
-    organizes its event.
+def registration_access(*, pk: int, token: str | None, user, organizers: bool = True) -> tuple[Registration, bool]:
+    """The registration and whether the caller is its attendee (holds its manage token or owns it).
 
-    ``organizers=False`` for what is the attendee's alone: their rating of the event (an
-    organizer must not write it) and their personal calendar feed (it lists their registrations
-    with every organization, not only the caller's). Anyone else gets NotFound, not Forbidden:
-    ids must not be probed.
+    Otherwise (``organizers``) the caller organizes its event: they may read and cancel it, but
+    are never handed its manage token, which opens what is the attendee's alone (see
+    ``registration_for_request``). Anyone else gets NotFound, not Forbidden: ids must not be probed.
     """
     registration = (
         Registration.objects.select_related("event", "event__organization", "event__venue")
@@ -85,11 +83,25 @@ def registration_for_request(*, pk: int, token: str | None, user, organizers: bo
     if registration is None:
         raise NotFound()
     if token and constant_time_compare(token, registration.manage_token):
-        return registration
+        return registration, True
     if user is not None and user.is_authenticated:
-        if registration.user_id == user.pk or (organizers and user_manages_event(user=user, event=registration.event)):
-            return registration
+        if registration.user_id == user.pk:
+            return registration, True
+        if organizers and user_manages_event(user=user, event=registration.event):
+            return registration, False
     raise NotFound()
+
+
+def registration_for_request(*, pk: int, token: str | None, user, organizers: bool = True) -> Registration:
+    """The registration if the caller holds its manage token, owns it, or (``organizers``)
+    organizes its event.
+
+    ``organizers=False`` for what is the attendee's alone: their rating of the event (an
+    organizer must not write it) and their personal calendar feed (it lists their registrations
+    with every organization, not only the caller's). Anyone else gets NotFound, not Forbidden:
+    ids must not be probed.
+    """
+    return registration_access(pk=pk, token=token, user=user, organizers=organizers)[0]
 
 
 def waitlist_position(*, registration: Registration) -> int | None:

@@ -72,18 +72,26 @@ class TicketSerializer(serializers.Serializer):
     def get_code(self, ticket) -> str:
         return ticket_code(ticket_id=ticket.pk)
 
-    def get_png_url(self, ticket) -> str:
+    def get_png_url(self, ticket) -> str | None:
+        if not self.context.get("private_links", True):
+            return None
         return selectors.ticket_image_url(
             registration=self.context["registration"], position=ticket.position, fmt="png"
         )
 
-    def get_svg_url(self, ticket) -> str:
+    def get_svg_url(self, ticket) -> str | None:
+        if not self.context.get("private_links", True):
+            return None
         return selectors.ticket_image_url(
             registration=self.context["registration"], position=ticket.position, fmt="svg"
         )
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
+    """One registration as its attendee sees it. The links carry the manage token, the key to what
+    is the attendee's alone (download, erasure, feedback, the feed email): with the context's
+    ``private_links`` False (an organizer reading it) they are null."""
+
     event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     manage_url = serializers.SerializerMethodField()
     ticket_url = serializers.SerializerMethodField()
@@ -122,12 +130,14 @@ class RegistrationSerializer(serializers.ModelSerializer):
         ]
 
     def _links(self, registration) -> dict:
+        if not self.context.get("private_links", True):
+            return {"manage_url": None, "ticket_url": None, "calendar_url": None}
         cache = self.context.setdefault("_links", {})
         if registration.pk not in cache:
             cache[registration.pk] = selectors.registration_links(registration=registration)
         return cache[registration.pk]
 
-    def get_manage_url(self, registration) -> str:
+    def get_manage_url(self, registration) -> str | None:
         return self._links(registration)["manage_url"]
 
     def get_ticket_url(self, registration) -> str | None:
@@ -137,7 +147,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return self._links(registration)["calendar_url"]
 
     def get_payment_url(self, registration) -> str | None:
-        if registration.status != Registration.Status.PENDING_PAYMENT:
+        if registration.status != Registration.Status.PENDING_PAYMENT or not self.context.get("private_links", True):
             return None
         return selectors.payment_url(registration=registration)
 

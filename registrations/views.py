@@ -29,6 +29,7 @@ from common.throttling import (
     throttle_waits,
     too_many_requests,
 )
+from common.views import PRIVATE_REFERRER_POLICY
 from events.models import Event, Question, Session
 from events.views import VenueView, event_page, get_event, lang_query, not_found, page_context, session_views
 from registrations import calendars, selectors, services
@@ -38,11 +39,7 @@ from registrations.models import Registration
 MANAGE_TOKEN_MAX_LENGTH = 64
 
 
-# Not "no-referrer": under that policy browsers send "Origin: null" with every POST from the
-# page (Fetch spec), which Django's CSRF check rightly rejects, so the cancel button and the
-# language switcher would fail. "strict-origin" sends at most the bare origin, never the path
-# with the token, to anyone, ourselves included, and keeps same-origin POSTs verifiable.
-REFERRER_POLICY = "strict-origin"
+REFERRER_POLICY = PRIVATE_REFERRER_POLICY  # see common.views
 
 
 def private_page(view):

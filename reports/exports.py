@@ -8,7 +8,6 @@ the long ones (attendance, feedback) stream straight from a database cursor
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext
 from audit import services as audit
 from audit.models import AuditAction
 from common.i18n import active_language
+from common.spreadsheets import csv_response, safe
 from events.models import Event, Organization
 from notifications.models import Feedback
 from reports.selectors import attendance_table
@@ -26,34 +26,6 @@ from reports.selectors.common import event_sessions, zone
 from reports.selectors.events import answer_counts, languages, registration_counts, session_arrivals, session_figures
 
 CHUNK_SIZE = 2000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def safe(value) -> object:
-    """Free text (names, comments) that a spreadsheet would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def csv_response(*, header: list[str], rows: Iterable[list], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"  # Excel opens UTF-8 (Chinese, Japanese names) only with a BOM
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _local(value: dt.datetime | None, tz) -> str:

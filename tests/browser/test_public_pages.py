@@ -178,3 +178,16 @@ def test_download_and_erase_through_the_manage_link(page, live_site):
     registration.refresh_from_db()
     assert registration.anonymised_at is not None and registration.status == Registration.Status.CANCELLED
     screenshot(page, "manage-erased")
+
+
+def test_feedback_form_from_the_email_link_is_saved(page, live_site):
+    """The form's POST must pass Django's CSRF Origin check: the page's referrer policy keeps the
+    token out of any Referer without making the browser send "Origin: null"."""
+    from notifications.models import Feedback
+
+    registration = RegistrationFactory(event=tea_evening(), name="Maria Garcia", language="en")
+    page.goto(f"{live_site}/feedback/{registration.pk}/?token={registration.manage_token}&rating=5")
+    page.locator("#comment").fill("Lovely teas")
+    page.get_by_role("button", name="Send").click()
+    assert page.get_by_role("heading", name="Thank you!").is_visible()
+    assert Feedback.objects.get(registration=registration).comment == "Lovely teas"

@@ -77,6 +77,8 @@ def test_feedback_form_preselects_the_rating_from_the_email_but_stores_only_on_p
     page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
+    # The token never in a Referer; not "no-referrer", under which the form's POST fails CSRF.
+    assert page["Referrer-Policy"] == "strict-origin"
     assert "はいかがでしたか" in html  # the registrant's language
     assert 'value="4" checked' in html
     assert not Feedback.objects.exists()  # link scanners open links: GET stores nothing

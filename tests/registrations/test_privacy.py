@@ -452,3 +452,39 @@ def test_no_feedback_comment_can_be_added_after_anonymisation():
     with pytest.raises(InvalidInput):
         notifications.feedback_submit(registration=registration, rating=5, comment="It was me, Sakura")
     assert not Feedback.objects.exists()
+
+
+# --- the manage token is the attendee's alone ----------------------------------------------------
+
+
+def test_an_organizer_reading_a_registration_never_gets_the_attendees_private_links(api_client, event):
+    """The token opens what is the attendee's alone (download, erasure, feedback, the feed email):
+    an organizer may read and cancel the registration, but must not be handed its key."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import MembershipFactory
+
+    body = register(api_client, event)
+    token = token_of(body)
+    organizer = APIClient()
+    organizer.force_authenticate(MembershipFactory(organization=event.organization).user)
+    seen = organizer.get(f"/api/v1/registrations/{body['id']}/")
+    assert seen.status_code == 200 and seen.json()["name"] == NAME
+    assert token not in seen.content.decode()
+    assert seen.json()["manage_url"] is None and seen.json()["ticket_url"] is None
+    assert seen.json()["calendar_url"] is None
+    assert [(t["png_url"], t["svg_url"]) for t in seen.json()["tickets"]] == [(None, None), (None, None)]
+    cancelled = organizer.delete(f"/api/v1/registrations/{body['id']}/")
+    assert cancelled.status_code == 200 and token not in cancelled.content.decode()
+
+    # The attendee, with the token, still gets every link.
+    own = api_client.get(f"/api/v1/registrations/{body['id']}/", HTTP_X_MANAGE_TOKEN=token).json()
+    assert token_of(own) == token
+
+
+def test_a_signed_in_attendee_gets_the_links_of_her_own_registration(api_client, event):
+    user = UserFactory(email="mei@example.org")
+    api_client.force_authenticate(user)
+    body = register(api_client, event, email="mei@example.org")
+    own = api_client.get(f"/api/v1/registrations/{body['id']}/").json()
+    assert own["manage_url"] == body["manage_url"] and own["ticket_url"]

@@ -170,3 +170,32 @@ def test_a_legacy_drf_token_still_works_and_its_deletion_is_seen(volunteer):
     token.delete()
     assert door.get("/api/v1/checkin/sessions/").status_code == 401
     assert api("hg_" + "0" * 40).get("/api/v1/checkin/sessions/").status_code == 401
+
+
+def test_a_manager_lists_and_revokes_only_the_tokens_they_could_issue(org, manager, volunteer):
+    """A shared member's token (they also manage another organization) and an owner's token act with
+    rights the manager does not hold: the manager may not mint them, nor see or revoke them."""
+    other_org = OrganizationFactory()
+    shared = UserFactory(username="sol", is_staff=True)
+    MembershipFactory(user=shared, organization=org, role=Membership.Role.VOLUNTEER)
+    MembershipFactory(user=shared, organization=other_org, role=Membership.Role.MANAGER)
+    owner = UserFactory(username="olive", is_staff=True)
+    MembershipFactory(user=owner, organization=org, role=Membership.Role.OWNER)
+    _r, shared_key = issue(admin_client(shared), "sol", name="sol's other job")
+    _r, owner_key = issue(admin_client(owner), "olive", name="owner laptop")
+    assert shared_key and owner_key
+    client = admin_client(manager)
+    _r, ours = issue(client, "vic", name="our phone")
+
+    listing = client.get(LIST).content.decode()
+    assert "our phone" in listing and "sol&#x27;s other job" not in listing and "owner laptop" not in listing
+    for token in ApiToken.objects.filter(user__in=[shared, owner]):
+        assert client.get(f"{LIST}{token.pk}/change/").status_code == 302
+        client.post(f"{LIST}{token.pk}/delete/", {"post": "yes"})
+        client.post(LIST, {"action": "revoke_tokens", "_selected_action": [token.pk]})
+    assert ApiToken.objects.filter(user__in=[shared, owner]).count() == 2
+    assert api(shared_key).get("/api/v1/organizer/events/").status_code == 200
+
+    # The owner, who could issue the manager's and the volunteer's, sees and revokes those.
+    owner_listing = admin_client(owner).get(LIST).content.decode()
+    assert "our phone" in owner_listing and "owner laptop" in owner_listing
