@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from common.exceptions import NotFound
-from events.models import Event, Membership
+from events.models import Event, Membership, Session
 from registrations.models import Registration
+
+
+def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
+    """The event has sessions going ahead and every one of them has ended: it is history."""
+    live = Session.objects.filter(event_id=event_id).exclude(status=Session.Status.CANCELLED)
+    last = live.aggregate(last=Max("ends_at"))["last"]
+    return last is not None and last <= now
 
 
 def _absolute(path: str) -> str:

@@ -206,7 +206,9 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         "venue": VenueView.of(event.venue, language, fallbacks),
         "sessions": session_views(event, language),
         "answers": _answers(registration, language),
-        "can_cancel": registration.status in Registration.ACTIVE and not anonymised,
+        "can_cancel": registration.status in Registration.ACTIVE
+        and not anonymised
+        and not selectors.event_is_over(event_id=event.pk, now=timezone.now()),
         "anonymised": anonymised,
         "data_url": reverse("pages:manage-data", kwargs={"token": registration.manage_token}),
         "erase_url": reverse("pages:manage-erase", kwargs={"token": registration.manage_token}),
@@ -250,8 +252,12 @@ def manage_cancel(request: HttpRequest, registration: Registration) -> HttpRespo
     if registration.status not in Registration.ACTIVE:
         return redirect(manage_url)
     if request.method == "POST":
-        services.registration_cancel(registration_id=registration.pk)
-        messages.success(request, _("Your registration has been cancelled."))
+        try:
+            services.registration_cancel(registration_id=registration.pk)
+        except DomainError as exc:  # the event is over
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your registration has been cancelled."))
         return redirect(manage_url)
     language = active_language()
     event = registration.event

@@ -35,9 +35,10 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, NotFound
 from common.i18n import pick
-from events.models import Event, Session
+from events.models import Event
 from registrations import consent, tickets
 from registrations.models import CalendarFeed, IdempotencyKey, Payment, Registration, StripeEvent, Ticket
+from registrations.selectors import event_is_over
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +56,11 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _event_over(*, event_id: int, now: dt.datetime) -> bool:
-    """No session (cancelled ones aside) ends after ``now``: the event is history."""
-    live = Session.objects.filter(event_id=event_id).exclude(status=Session.Status.CANCELLED)
-    return not live.filter(ends_at__gt=now).exists()
-
-
 def erase_cancels(*, registration: Registration, now: dt.datetime | None = None) -> bool:
     """Whether erasing this registration cancels it first (active, and its event still to come)."""
     if registration.anonymised_at is not None or registration.status not in Registration.ACTIVE:
         return False
-    return not _event_over(event_id=registration.event_id, now=now or timezone.now())
+    return not event_is_over(event_id=registration.event_id, now=now or timezone.now())
 
 
 # --- download -------------------------------------------------------------------------------------
@@ -341,7 +336,7 @@ def registrations_anonymise_due(
 def event_registrations_anonymise(*, event: Event, now: dt.datetime | None = None) -> int:
     """An organizer anonymises the registrations of one of their events that has ended. Returns how many."""
     now = now or timezone.now()
-    if not Session.objects.filter(event_id=event.pk).exists() or not _event_over(event_id=event.pk, now=now):
+    if not event_is_over(event_id=event.pk, now=now):
         raise Conflict(_("Only the registrations of an event that has ended can be anonymised."), code="event_not_over")
     ids = Registration.objects.filter(event_id=event.pk, anonymised_at__isnull=True).values_list("pk", flat=True)
     count = 0

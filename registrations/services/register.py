@@ -20,6 +20,7 @@ from audit import services as audit
 from audit.models import AuditAction
 from common.exceptions import (
     AlreadyRegistered,
+    Conflict,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -31,6 +32,7 @@ from events.models import Event, Question
 from notifications import services as notifications
 from registrations import consent
 from registrations.models import Registration, Ticket
+from registrations.selectors import event_is_over
 
 MAX_TEXT_ANSWER = 1000
 
@@ -403,6 +405,9 @@ def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | 
     registration.event = event
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
         return registration
+    if event_is_over(event_id=event.pk, now=now):
+        # Its registrations are what the reports count (and may already be anonymised).
+        raise Conflict(_("This event is over: its registrations can no longer be cancelled."), code="event_over")
     status_before = registration.status
     held_seats = registration.status in Registration.SEAT_HOLDING
     _move(event, registration, Registration.Status.CANCELLED)

@@ -163,6 +163,21 @@ def test_cancel_asks_first_then_cancels_and_promotes_the_waiting_list(client, ev
     assert "Confirmed" in text(client.get(waiting["Location"]))
 
 
+def test_no_cancel_once_the_event_is_over(client, registered):
+    registered.event.sessions.update(
+        starts_at=timezone.now() - dt.timedelta(hours=3), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    page = html(client.get(manage_url(registered)))
+    assert "Cancel my registration" not in page
+
+    response = client.post(manage_url(registered) + "cancel/", HTTP_ACCEPT_LANGUAGE="ja")
+
+    assert response.status_code == 302
+    registered.refresh_from_db()
+    assert registered.status == S.CONFIRMED
+    assert "申し込みはもう取り消せません" in text(client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="ja"))
+
+
 def test_cancelling_twice_is_harmless(client, registered):
     client.post(manage_url(registered) + "cancel/")
 
@@ -205,10 +220,10 @@ def test_manage_page_query_count_does_not_grow_with_guests(client, django_assert
     small = RegistrationFactory(event=event)
     big = RegistrationFactory(event=event, party_size=3)
 
-    # registration+event; tickets; sessions; questions
-    with django_assert_num_queries(4):
+    # registration+event; tickets; sessions; questions; whether the event is over (cancel offered)
+    with django_assert_num_queries(5):
         client.get(manage_url(small))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert html(client.get(manage_url(big))).count('class="ticket"') == 3
 
 

@@ -348,3 +348,19 @@ def test_organizer_csv_neutralises_spreadsheet_formulas(api_client, db):
     assert row["guests"] == "'+1-2"
     assert row["answer:note"] == "'@SUM(1+1)"
     assert "no-store" in response["Cache-Control"]
+
+
+def test_cancelling_after_the_event_is_a_409_in_the_attendees_language(api_client, db):
+    event = EventFactory()
+    registration = RegistrationFactory(event=event)
+    event.sessions.update(
+        starts_at=timezone.now() - dt.timedelta(hours=3), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    response = api_client.delete(
+        f"/api/v1/registrations/{registration.pk}/?lang=zh-hans", HTTP_X_MANAGE_TOKEN=registration.manage_token
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "event_over"
+    assert response.json()["error"]["message"] == "本活动已结束，报名无法再取消。"
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CONFIRMED

@@ -5,7 +5,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from common.exceptions import AlreadyRegistered, InvalidInput, NotFound, PaymentUnavailable, RegistrationClosed
+from common.exceptions import (
+    AlreadyRegistered,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PaymentUnavailable,
+    RegistrationClosed,
+)
 from events.models import Event, Question
 from registrations import services
 from registrations.models import Registration
@@ -70,6 +77,35 @@ def test_cancelling_a_waitlisted_registration_frees_no_seat(event):
     services.registration_cancel(registration_id=c.pk)
     d.refresh_from_db()
     assert d.status == S.WAITLISTED
+
+
+def test_a_registration_of_an_event_that_is_over_cannot_be_cancelled(event):
+    """Its registrations are what the reports count (and may already be anonymised); seats of a
+    past event are nobody's to take."""
+    a = register(event, "a@x.org")
+    register(event, "b@x.org")
+    waiting = register(event, "c@x.org")
+    session = event.sessions.get()
+    after = session.ends_at + dt.timedelta(minutes=1)
+
+    for registration in (a, waiting):
+        with pytest.raises(Conflict) as refused:
+            services.registration_cancel(registration_id=registration.pk, now=after)
+        assert refused.value.code == "event_over"
+    a.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (a.status, waiting.status) == (S.CONFIRMED, S.WAITLISTED)
+    # Still allowed while the last session is on (someone leaving a course half-way).
+    assert services.registration_cancel(registration_id=a.pk, now=session.ends_at - dt.timedelta(minutes=1)).status == (
+        S.CANCELLED
+    )
+
+
+def test_an_event_whose_sessions_were_all_cancelled_is_not_over(event):
+    a = register(event, "a@x.org")
+    event.sessions.update(status="cancelled")
+    later = timezone.now() + dt.timedelta(days=30)
+    assert services.registration_cancel(registration_id=a.pk, now=later).status == S.CANCELLED
 
 
 def test_duplicate_email_is_refused_and_manage_link_resent(event, django_capture_on_commit_callbacks):
