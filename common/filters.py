@@ -7,6 +7,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
 from common.serializers import EARLIEST_DATETIME, LATEST_DATETIME
@@ -39,3 +40,23 @@ class BoundedIsoDateTimeField(IsoDateTimeField):
 
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """``ordering=`` that keeps pages stable: the requested fields, then the queryset's own order
+    as tie-breakers, then the primary key.
+
+    The stock filter replaces the whole order: ``ordering=price`` sorts ties (every free event) in
+    whatever order the database likes, so a row can show on two pages and another on none, and
+    ``ordering=,`` (no field named) clears the order altogether.
+    """
+
+    def filter(self, qs, value):
+        requested = [self.get_ordering_value(param) for param in value or () if param not in EMPTY_VALUES]
+        if not requested:
+            return qs
+        named = {field.lstrip("-") for field in requested}
+        tail = [field for field in qs.query.order_by if isinstance(field, str) and field.lstrip("-") not in named]
+        if not named & {"id", "pk"} and not any(field.lstrip("-") in ("id", "pk") for field in tail):
+            tail.append("pk")
+        return qs.order_by(*requested, *tail)

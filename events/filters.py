@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from common.filters import BoundedIsoDateTimeFilter
+from common.filters import BoundedIsoDateTimeFilter, StableOrderingFilter
 from events.models import Category, Event, Organization, Venue
 from events.serializers import KNOWN_LANGUAGE_CODES
 
@@ -52,7 +52,7 @@ class EventFilter(django_filters.FilterSet):
     past = StrictBooleanFilter(
         method="filter_past", help_text="Include events that are over (default: only upcoming and running)."
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(("starts_at", "starts_at"), ("price", "price"), ("capacity", "capacity"), ("created_at", "created"))
     )
 

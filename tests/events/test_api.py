@@ -103,6 +103,24 @@ def test_filters(api_client, organization):
     assert slugs(api_client.get(LIST, {"ordering": "-starts_at"}))[0] == far.slug
 
 
+def test_ordering_keeps_a_stable_order_across_pages(api_client, organization):
+    """Ties under ``ordering=`` fall back to soonest first, then id, so no event is on two pages
+    or none; ``ordering=,`` (no field) keeps the default order instead of clearing it."""
+    now = timezone.now()
+    created = []
+    for days in (9, 7, 5, 3, 1):  # created latest-first, so id order is the reverse of date order
+        event = EventFactory(organization=organization, price=Decimal("0"), with_session=False)
+        SessionFactory(event=event, starts_at=now + dt.timedelta(days=days))
+        created.append(event.slug)
+    soonest_first = created[::-1]
+
+    for ordering in ("price", "-price", "capacity", ","):
+        pages = [
+            slugs(api_client.get(LIST, {"ordering": ordering, "page_size": 2, "page": page})) for page in (1, 2, 3)
+        ]
+        assert sum(pages, []) == soonest_first, ordering
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
