@@ -166,9 +166,27 @@ def _load_schema():
 schema = _load_schema()
 
 
+def real_path_parameters(world, path: str, path_parameters: dict) -> dict:
+    real = world.path_values(path)
+    return {**path_parameters, **{name: real[name] for name in path_parameters if name in real}}
+
+
+# Body fields that name other rows, and the world's real ones.
+BODY_REFERENCES = {
+    "organization": lambda world: world.organization.slug,
+    "venue": lambda world: world.venue.pk,
+    "events": lambda world: [world.course.slug],
+    "session": lambda world: world.session.pk,
+}
+
+
+def real_body(world, body: dict) -> dict:
+    return {**body, **{name: BODY_REFERENCES[name](world) for name in body if name in BODY_REFERENCES}}
+
+
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
-    """Half of the cases point at the world's real rows (looked up when drawn: ids differ per test)."""
+    """Half of the generated cases point at the world's real rows (looked up when drawn: ids differ per test)."""
     if not path_parameters:
         return st.just(path_parameters)
     path = context.operation.path
@@ -176,19 +194,9 @@ def flatmap_path_parameters(context, path_parameters):
     def fill(use_real):
         if not use_real or "world" not in CURRENT:
             return path_parameters
-        real = CURRENT["world"].path_values(path)
-        return {**path_parameters, **{name: real[name] for name in path_parameters if name in real}}
+        return real_path_parameters(CURRENT["world"], path, path_parameters)
 
     return st.booleans().map(fill)
-
-
-# Body fields that name other rows: half of the cases name the world's real ones.
-BODY_REFERENCES = {
-    "organization": lambda world: world.organization.slug,
-    "venue": lambda world: world.venue.pk,
-    "events": lambda world: [world.course.slug],
-    "session": lambda world: world.session.pk,
-}
 
 
 @schema.hook
@@ -199,10 +207,16 @@ def flatmap_body(context, body):
     def fill(use_real):
         if not use_real or "world" not in CURRENT:
             return body
-        world = CURRENT["world"]
-        return {**body, **{name: BODY_REFERENCES[name](world) for name in body if name in BODY_REFERENCES}}
+        return real_body(CURRENT["world"], body)
 
     return st.booleans().map(fill)
+
+
+# Cases of schemathesis' coverage phase (boundary values, missing fields) do not go through the
+# hooks above, so most of them stopped at a 404 for a made-up id before reaching the code behind
+# it (e.g. 516 of 542 calls of PUT /organizer/events/{slug}/). Every other case of each operation
+# is pointed at the real rows here as well.
+CASES_SEEN: Counter = Counter()
 
 
 @schema.parametrize()
@@ -214,6 +228,12 @@ def flatmap_body(context, body):
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_schema(case, world):
+    CASES_SEEN[case.operation.label] += 1
+    if CASES_SEEN[case.operation.label] % 2 == 0:
+        if case.path_parameters:
+            case.path_parameters = real_path_parameters(world, case.operation.path, case.path_parameters)
+        if isinstance(case.body, dict):
+            case.body = real_body(world, case.body)
     response = case.call_and_validate(headers=world.headers_for(case.operation.path))
     STATUSES[case.operation.label][response.status_code] += 1
 
