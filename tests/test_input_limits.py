@@ -355,6 +355,24 @@ def test_json_nested_too_deeply_is_a_400(api_client, event):
 
 
 @pytest.mark.parametrize(
+    ("body", "lang", "message"),
+    [
+        (b'{"name": "Mei",\n "email": }', "ja", "リクエスト本文が正しい JSON ではありません（2 行 11 列）。"),
+        (b'{"name": "Mei"', "zh-hans", "请求正文不是有效的 JSON（第 1 行第 15 列）。"),
+        (b'{"name": "\xff"}', "en", "The request body is not valid UTF-8."),
+        (b'{"price": NaN}', "en", "The request body is not valid JSON."),
+    ],
+    ids=["syntax", "truncated", "not-utf8", "nan"],
+)
+def test_malformed_json_is_a_400_that_says_where_in_the_readers_language(api_client, event, body, lang, message):
+    url = f"/api/v1/events/{event.slug}/registrations/?lang={lang}"
+    response = api_client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == {"code": "parse_error", "message": message}
+    assert event.registrations.count() == 0
+
+
+@pytest.mark.parametrize(
     ("value", "status"),
     [
         ("2026-12-01T00:00:00-16:44", 200),  # legal ISO 8601, beyond what PostgreSQL stores: read as UTC
