@@ -244,15 +244,21 @@ def session_checkin_list(*, session: Session, since: dt.datetime | None = None) 
 
 
 def checkin_search(*, session: Session, q: str, limit: int = SEARCH_LIMIT) -> QuerySet[Registration]:
-    """Registrations of the session's event whose name, email or a guest's name contains ``q``.
+    """Registrations of the session's event whose name or a guest's name contains ``q``, or whose
+    email address is ``q`` (whole, any case).
 
-    The email is searched, never shown. Tickets come prefetched with their state at the session.
+    The email is matched whole and never shown: an attendee may give their address at the door,
+    but a part of one ("@gov.cn") must not list who registered with it. Tickets come prefetched
+    with their state at the session.
     """
     guest = Ticket.objects.filter(registration_id=OuterRef("pk"), name__icontains=q)
     tickets = with_checkin_state(Ticket.objects.order_by("position"), session_id=session.pk)
+    matches = Q(name__icontains=q) | Exists(guest)
+    if "@" in q:
+        matches |= Q(email=q.strip().lower())  # stored lower-cased by the registration service
     return (
         Registration.objects.filter(event_id=session.event_id)
-        .filter(Q(name__icontains=q) | Q(email__icontains=q) | Exists(guest))
+        .filter(matches)
         .prefetch_related(Prefetch("tickets", queryset=tickets))
         .order_by("name", "id")[:limit]
     )

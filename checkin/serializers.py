@@ -110,7 +110,11 @@ class BatchInputSerializer(serializers.Serializer):
 
 class SearchQuerySerializer(serializers.Serializer):
     session = serializers.IntegerField(min_value=1)
-    q = serializers.CharField(min_length=2, max_length=100)
+    q = serializers.CharField(
+        min_length=2,
+        max_length=100,
+        help_text="Part of a name (the registrant's or a guest's), or a whole email address.",
+    )
 
 
 class TicketListQuerySerializer(serializers.Serializer):

@@ -327,7 +327,7 @@ def test_pay_at_door_party_undo_and_search(page, live_site, door):
 
     # Find Lena by name and check her in without a ticket.
     page.get_by_role("tab", name="Find name").click()
-    page.get_by_label("Name or email").fill("vog")
+    page.get_by_label("Name or whole email address").fill("vog")
     page.get_by_role("button", name="Find").click()
     hit = page.locator(f'[data-registration="{door.lena.pk}"]')
     hit.wait_for()
