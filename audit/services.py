@@ -41,11 +41,8 @@ def jsonable(value):
 
 def field_changes(*, before: dict, after: dict) -> dict:
     """``{field: [old, new]}`` for the fields whose value differs."""
-    return {
-        name: [jsonable(before.get(name)), jsonable(after[name])]
-        for name in after
-        if jsonable(before.get(name)) != jsonable(after[name])
-    }
+    pairs = {name: [jsonable(before.get(name)), jsonable(value)] for name, value in after.items()}
+    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
 
 
 def _actor_label(actor) -> str:
@@ -104,6 +101,22 @@ def session_label(session) -> str:
 
 def registration_label(registration) -> str:
     return f"#{registration.pk} · {registration.event.slug}"
+
+
+def record_export(*, actor, organization_id: int, event=None, table: str, query: str = "") -> AuditEntry:
+    """Downloading a table of participants is reading personal data in bulk: it goes in the log.
+    The export only reads, so the entry is its own transaction."""
+    return record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        organization_id=organization_id,
+        event_id=event.pk if event else None,
+        target_type="event" if event else "organization",
+        target_id=event.pk if event else organization_id,
+        target_label=f"{event_label(event) if event else 'organization'} · {table}",
+        details={"table": table, **({"query": query} if query else {})},
+        standalone=True,
+    )
 
 
 def record_event(*, actor, action: AuditAction, event, details: dict | None = None) -> AuditEntry:

@@ -21,7 +21,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from common.models import ApiToken, token_digest
+from common.models import KEY_PREFIX, ApiToken, token_digest
 
 
 def _key(digest: str) -> str:
@@ -34,7 +34,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         cached = cache.get(_key(digest))
         if cached is not None:
             return cached, None
-        if key.startswith("hg_"):  # common.tokens.KEY_PREFIX: a named token, else DRF's
+        if key.startswith(KEY_PREFIX):  # a named token, else DRF's
             named = ApiToken.objects.select_related("user").filter(digest=digest).first()
             if named is None:
                 raise exceptions.AuthenticationFailed(_("Invalid token."))

@@ -6,11 +6,10 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
-from common.serializers import EARLIEST_DATETIME, LATEST_DATETIME
+from common.serializers import DATETIME_OUT_OF_RANGE, EARLIEST_DATETIME, LATEST_DATETIME
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -20,7 +19,7 @@ class BoundedIsoDateTimeField(IsoDateTimeField):
     (``-16:44``), which PostgreSQL refuses beyond ±15:59 with an error rather than a 400.
     """
 
-    default_error_messages = {"out_of_range": _("Use a date and time between the years 2000 and 2099.")}
+    default_error_messages = {"out_of_range": DATETIME_OUT_OF_RANGE}
 
     def to_python(self, value):
         result = super().to_python(value)

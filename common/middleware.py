@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.i18n import normalize_language
+from common.views import api_error_response, is_api_request
 
 
 class QueryLanguageMiddleware:
@@ -24,8 +25,8 @@ class QueryLanguageMiddleware:
 
 def _too_large(request, *, limit: int) -> HttpResponse:
     message = _("The request is too large: at most %(size)s.") % {"size": filesizeformat(limit)}
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "too_large", "message": message}}, status=413)
+    if is_api_request(request):
+        return api_error_response(status=413, code="too_large", message=message)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 

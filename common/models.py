@@ -13,6 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Every named token's key starts with this: it tells the authentication which table holds the
+# key (and lets secret scanners spot a leaked one).
+KEY_PREFIX = "hg_"
+
 
 def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

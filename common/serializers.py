@@ -52,12 +52,13 @@ class TranslatedField(serializers.Field):
 # before ~1900 time zones had offsets in seconds (Shanghai LMT +08:05:43) that RFC 3339 cannot write.
 EARLIEST_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST_DATETIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+DATETIME_OUT_OF_RANGE = _("Use a date and time between the years 2000 and 2099.")
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
     """An aware date and time from 2000 to 2099."""
 
-    default_error_messages = {"out_of_range": _("Use a date and time between the years 2000 and 2099.")}
+    default_error_messages = {"out_of_range": DATETIME_OUT_OF_RANGE}
 
     def to_internal_value(self, value):
         result = super().to_internal_value(value)

@@ -61,6 +61,11 @@ class CounterStore:
 counter_store = CounterStore()
 
 
+def _digest(text: str) -> str:
+    """Cache keys and cookies name emails and usernames by this, never in clear."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 class SettingsRateThrottle(SimpleRateThrottle):
     cache = counter_store  # what DRF's SimpleRateThrottle reads and writes
 
@@ -89,8 +94,7 @@ class RegistrationPerEmailThrottle(SettingsRateThrottle):
         email = data.get("email")
         if not isinstance(email, str) or not email.strip():
             return None
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+        return self.cache_format % {"scope": self.scope, "ident": _digest(email.strip().lower())}
 
 
 class CheckinPerUserThrottle(SettingsRateThrottle):
@@ -139,8 +143,7 @@ class FailureCounter:
     def __init__(self, scope: str, ident: str):
         self.scope = scope
         self.rate = settings.THROTTLE_RATES.get(scope)
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
-        self.key = f"throttle_failures_{scope}_{digest}"
+        self.key = f"throttle_failures_{scope}_{_digest(ident)}"
         if self.rate:
             self.limit, self.duration = SimpleRateThrottle.parse_rate(None, self.rate)
 
@@ -175,10 +178,6 @@ DEVICE_COOKIE = "hg_login_device"
 _DEVICE_SALT = "huiguan.login-device"
 
 
-def _username_digest(username: str) -> str:
-    return hashlib.sha256(username.encode()).hexdigest()[:32]
-
-
 def _trusted_device(request: HttpRequest, username: str) -> str | None:
     """The device cookie's id when this browser has logged in as ``username`` before, else None."""
     raw = request.COOKIES.get(DEVICE_COOKIE)
@@ -188,13 +187,13 @@ def _trusted_device(request: HttpRequest, username: str) -> str | None:
         value = signing.loads(raw, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE)
     except signing.BadSignature:  # tampered, expired, or signed with another key
         return None
-    if not isinstance(value, dict) or value.get("u") != _username_digest(username):
+    if not isinstance(value, dict) or value.get("u") != _digest(username):
         return None
     return str(value.get("d"))
 
 
 def _set_device_cookie(response: HttpResponse, username: str) -> None:
-    value = signing.dumps({"u": _username_digest(username), "d": secrets.token_hex(8)}, salt=_DEVICE_SALT)
+    value = signing.dumps({"u": _digest(username), "d": secrets.token_hex(8)}, salt=_DEVICE_SALT)
     response.set_cookie(
         DEVICE_COOKIE,
         value,

@@ -11,10 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from common.exceptions import Forbidden
-from common.models import ApiToken, token_digest
+from common.models import KEY_PREFIX, ApiToken, token_digest
 from events.models import Membership
-
-KEY_PREFIX = "hg_"
 
 
 def manageable_token_user_ids(*, user: AbstractBaseUser):
@@ -61,7 +59,6 @@ def ensure_can_issue_token(*, issuer: AbstractBaseUser, holder: AbstractBaseUser
 def api_token_create(*, holder: AbstractBaseUser, name: str, issuer: AbstractBaseUser) -> tuple[ApiToken, str]:
     """Make a token for ``holder``; returns the row and the key, which is never readable again."""
     ensure_can_issue_token(issuer=issuer, holder=holder)
-    # The prefix tells the authentication which table holds the key (and lets secret scanners spot it).
     key = KEY_PREFIX + secrets.token_hex(20)
     token = ApiToken.objects.create(
         user=holder,

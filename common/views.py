@@ -38,24 +38,25 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
 
 
-def _is_api(request) -> bool:
+def is_api_request(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def _api_error(*, status: int, code: str, message: str) -> JsonResponse:
+def api_error_response(*, status: int, code: str, message: str) -> JsonResponse:
+    """Our error shape, for answers made outside DRF (URL resolver, middleware)."""
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 def not_found(request, exception=None):
     """A URL no route matches: our error shape under /api/, the HTML page elsewhere."""
-    if _is_api(request):
-        return _api_error(status=404, code="not_found", message=str(_("Not found.")))
+    if is_api_request(request):
+        return api_error_response(status=404, code="not_found", message=str(_("Not found.")))
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
-    if _is_api(request):
-        return _api_error(status=500, code="server_error", message=str(_("Something went wrong on our side.")))
+    if is_api_request(request):
+        return api_error_response(status=500, code="server_error", message=str(_("Something went wrong on our side.")))
     return defaults.server_error(request)
 
 

@@ -27,20 +27,20 @@ from django.utils.translation import gettext_lazy as _
 
 from common.i18n import clean_translations, content_languages
 from events.images import check_event_image
+from events.limits import (
+    CHOICE_VALUE_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_CHOICES,
+    NOTES_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 from events.models import Category, Event, Membership, Organization, Question, Session, Venue, timezone_choices
 from events.services import EVENT_FIELDS, MAX_GENERATED_SESSIONS
 
 # Languages people commonly speak at events besides the content languages (choices for
 # Event.spoken_languages; content languages come first).
 EXTRA_SPOKEN_LANGUAGES = ("ko", "fr", "de", "es", "ru")
-
-TITLE_MAX_LENGTH = 200
-SUMMARY_MAX_LENGTH = 500
-# The organizer API's limits (events/serializers.py), so the admin and the API accept the same.
-DESCRIPTION_MAX_LENGTH = 20_000
-NOTES_MAX_LENGTH = 2000
-CHOICE_VALUE_MAX_LENGTH = 100
-MAX_CHOICES = 100
 
 
 def language_label(code: str) -> str:

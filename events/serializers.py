@@ -12,12 +12,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import active_language, clean_translations, content_languages
-from common.serializers import BoundedDateTimeField, TranslatedField, TranslationsField
+from common.serializers import (
+    DATETIME_OUT_OF_RANGE,
+    EARLIEST_DATETIME,
+    LATEST_DATETIME,
+    BoundedDateTimeField,
+    TranslatedField,
+    TranslationsField,
+)
+from events.limits import (
+    CHOICE_VALUE_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_CHOICES,
+    NOTES_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 from events.models import PAYMENT_METHODS, Category, Event, Organization, Question, Session, Venue
 
 KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-CHOICE_VALUE_MAX_LENGTH = 100
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -44,9 +58,11 @@ class VenueSerializer(serializers.ModelSerializer):
     name = TranslatedField()
     address = TranslatedField()
     accessibility_notes = TranslatedField()
-    name_i18n = TranslationsField(source="name", max_length=200)
-    address_i18n = TranslationsField(source="address", max_length=500, required=False)
-    accessibility_notes_i18n = TranslationsField(source="accessibility_notes", max_length=2000, required=False)
+    name_i18n = TranslationsField(source="name", max_length=TITLE_MAX_LENGTH)
+    address_i18n = TranslationsField(source="address", max_length=SUMMARY_MAX_LENGTH, required=False)
+    accessibility_notes_i18n = TranslationsField(
+        source="accessibility_notes", max_length=NOTES_MAX_LENGTH, required=False
+    )
     organization = serializers.SlugRelatedField(slug_field="slug", queryset=Organization.objects.all())
 
     class Meta:
@@ -198,7 +214,7 @@ class QuestionWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Question.Kind.choices, default=Question.Kind.TEXT)
     label_i18n = TranslationsField(max_length=300)
     required = serializers.BooleanField(default=False)
-    choices = serializers.ListField(child=serializers.DictField(), required=False, default=list, max_length=100)
+    choices = serializers.ListField(child=serializers.DictField(), required=False, default=list, max_length=MAX_CHOICES)
     show_at_checkin = serializers.BooleanField(default=False)
 
     def validate_label_i18n(self, value):
@@ -220,7 +236,7 @@ class QuestionWriteSerializer(serializers.Serializer):
                 raise serializers.ValidationError(_("Choice values must be unique."))
             seen.add(choice_value)
             try:
-                label = clean_translations(choice.get("label") or {}, max_length=200)
+                label = clean_translations(choice.get("label") or {}, max_length=TITLE_MAX_LENGTH)
             except Exception as exc:  # django ValidationError
                 raise serializers.ValidationError(getattr(exc, "messages", [str(exc)])) from exc
             cleaned.append({"value": choice_value.strip(), "label": label or {"en": choice_value}})
@@ -237,9 +253,9 @@ class EventWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Event.Kind.choices, default=Event.Kind.EVENT)
     slug = serializers.SlugField(max_length=80)
     default_language = serializers.ChoiceField(choices=content_languages(), default="en")
-    title_i18n = TranslationsField(max_length=200)
-    summary_i18n = TranslationsField(max_length=500, required=False, default=dict)
-    description_i18n = TranslationsField(max_length=20000, required=False, default=dict)
+    title_i18n = TranslationsField(max_length=TITLE_MAX_LENGTH)
+    summary_i18n = TranslationsField(max_length=SUMMARY_MAX_LENGTH, required=False, default=dict)
+    description_i18n = TranslationsField(max_length=DESCRIPTION_MAX_LENGTH, required=False, default=dict)
     spoken_languages = serializers.ListField(
         child=serializers.CharField(max_length=16), required=False, default=list, max_length=20
     )
@@ -348,7 +364,7 @@ class WallClockDateTimeField(serializers.Field):
 
     default_error_messages = {
         "invalid": _("Use an ISO 8601 date and time, e.g. 2026-12-01T19:00."),
-        "out_of_range": _("Use a date and time between the years 2000 and 2099."),
+        "out_of_range": DATETIME_OUT_OF_RANGE,
     }
 
     def to_internal_value(self, data):
@@ -360,7 +376,7 @@ class WallClockDateTimeField(serializers.Field):
             value = None
         if value is None:
             self.fail("invalid")
-        if not 2000 <= value.year <= 2099:
+        if not EARLIEST_DATETIME.year <= value.year < LATEST_DATETIME.year:
             self.fail("out_of_range")
         return value
 

@@ -521,7 +521,8 @@ def sessions_generate(
 # --- image -------------------------------------------------------------------------------------
 
 
-def _delete_file_on_commit(name: str) -> None:
+def image_delete_on_commit(name: str) -> None:
+    """Delete the stored image ``name`` once the surrounding transaction commits (never on rollback)."""
     if name:
         storage = Event._meta.get_field("image").storage
         transaction.on_commit(partial(storage.delete, name))
@@ -545,7 +546,7 @@ def event_set_image(*, user, event: Event, upload) -> Event:
     event.image.save(checked.content.name, checked.content, save=False)
     event.image_width, event.image_height = checked.width, checked.height
     event.save(update_fields=["image", "image_width", "image_height", "updated_at"])
-    _delete_file_on_commit(old)
+    image_delete_on_commit(old)
     _audit_image(user=user, event=event, old=old)
     return event
 
@@ -564,7 +565,7 @@ def event_remove_image(*, user, event: Event) -> Event:
     event.image = ""
     event.image_width = event.image_height = None
     event.save(update_fields=["image", "image_width", "image_height", "updated_at"])
-    _delete_file_on_commit(old)
+    image_delete_on_commit(old)
     _audit_image(user=user, event=event, old=old)
     return event
 

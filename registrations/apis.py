@@ -149,7 +149,7 @@ class RegistrationDataApi(APIView):
         registration = _registration(request, pk, organizers=False)
         response = Response(services.registration_export(registration_id=registration.pk))
         response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = f'attachment; filename="huiguan-registration-{registration.pk}.json"'
+        response["Content-Disposition"] = f'attachment; filename="{services.export_filename(registration.pk)}"'
         return response
 
     @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})

@@ -15,7 +15,6 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from audit import services as audit
-from audit.models import AuditAction
 from common.spreadsheets import csv_response, safe
 from events.models import Event
 from registrations.models import Registration
@@ -39,23 +38,9 @@ HEADER = [
 ]
 
 
-def _answer(value) -> object:
-    return safe(value) if isinstance(value, str) else value
-
-
 def event_registrations_csv(*, event: Event, registrations: QuerySet[Registration], actor) -> StreamingHttpResponse:
     """Stream ``registrations`` (of ``event``, filtered by the caller) and record the export."""
-    audit.record(
-        actor=actor,
-        action=AuditAction.EXPORT,
-        organization_id=event.organization_id,
-        event_id=event.pk,
-        target_type="event",
-        target_id=event.pk,
-        target_label=f"{audit.event_label(event)} · registrations",
-        details={"table": "registrations"},
-        standalone=True,
-    )
+    audit.record_export(actor=actor, organization_id=event.organization_id, event=event, table="registrations")
     questions = list(event.questions.all())
 
     def rows() -> Iterator[list]:
@@ -76,7 +61,7 @@ def event_registrations_csv(*, event: Event, registrations: QuerySet[Registratio
                 r.created_at,
                 r.confirmed_at or "",
                 r.cancelled_at or "",
-                *(_answer(r.answers.get(q.key, "")) for q in questions),
+                *(safe(r.answers.get(q.key, "")) for q in questions),
             ]
 
     stamp = timezone.now().strftime("%Y%m%d")

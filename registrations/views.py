@@ -39,9 +39,6 @@ from registrations.models import Registration
 MANAGE_TOKEN_MAX_LENGTH = 64
 
 
-REFERRER_POLICY = PRIVATE_REFERRER_POLICY  # see common.views
-
-
 def private_page(view):
     """The URL holds a secret: keep the response out of caches and search engines, and the token out of Referer."""
 
@@ -49,7 +46,7 @@ def private_page(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = REFERRER_POLICY
+        response["Referrer-Policy"] = PRIVATE_REFERRER_POLICY  # see common.views
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -259,16 +256,17 @@ def manage_cancel(request: HttpRequest, registration: Registration) -> HttpRespo
         else:
             messages.success(request, _("Your registration has been cancelled."))
         return redirect(manage_url)
-    language = active_language()
-    event = registration.event
-    context = page_context(
-        request,
-        registration=registration,
-        title=pick(event.title, language, [event.default_language]) or event.slug,
-        sessions=session_views(event, language),
-        event=event,
+    return _confirm_page(
+        request, registration, "pages/manage_cancel.html", sessions=session_views(registration.event, active_language())
     )
-    return render(request, "pages/manage_cancel.html", context)
+
+
+def _confirm_page(request: HttpRequest, registration: Registration, template: str, **extra) -> HttpResponse:
+    """The page that asks before a manage-link action (cancel, erase) is done."""
+    event = registration.event
+    title = pick(event.title, active_language(), [event.default_language]) or event.slug
+    context = page_context(request, registration=registration, title=title, event=event, **extra)
+    return render(request, template, context)
 
 
 # --- personal data: download, erase -----------------------------------------------------------------
@@ -281,7 +279,7 @@ def manage_data(request: HttpRequest, registration: Registration) -> HttpRespons
     """Download everything we hold about this registration as a JSON file."""
     data = services.registration_export(registration_id=registration.pk)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="huiguan-registration-{registration.pk}.json"'
+    response["Content-Disposition"] = f'attachment; filename="{services.export_filename(registration.pk)}"'
     return response
 
 
@@ -297,17 +295,13 @@ def manage_erase(request: HttpRequest, registration: Registration) -> HttpRespon
         services.registration_erase(registration_id=registration.pk)
         messages.success(request, _("Your personal data in this registration has been erased."))
         return redirect(manage_url)
-    language = active_language()
-    event = registration.event
-    context = page_context(
+    return _confirm_page(
         request,
-        registration=registration,
-        title=pick(event.title, language, [event.default_language]) or event.slug,
+        registration,
+        "pages/manage_erase.html",
         will_cancel=services.erase_cancels(registration=registration),
         data_url=reverse("pages:manage-data", kwargs={"token": registration.manage_token}),
-        event=event,
     )
-    return render(request, "pages/manage_erase.html", context)
 
 
 @private_page

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from audit import services as audit
-from audit.models import AuditAction
 from common.i18n import active_language
 from common.spreadsheets import csv_response, safe
 from events.models import Event, Organization
@@ -193,23 +192,8 @@ EVENT_TABLES: dict[str, Callable[[Event], tuple[list[str], Iterable[list]]]] = {
 }
 
 
-def _record_export(*, actor, organization_id: int, event: Event | None, table: str, query: str = "") -> None:
-    """Downloading a table of participants is reading personal data in bulk: it goes in the audit log."""
-    audit.record(
-        actor=actor,
-        action=AuditAction.EXPORT,
-        organization_id=organization_id,
-        event_id=event.pk if event else None,
-        target_type="event" if event else "organization",
-        target_id=event.pk if event else organization_id,
-        target_label=f"{event.slug if event else 'organization'} · {table}",
-        details={"table": table, **({"query": query} if query else {})},
-        standalone=True,
-    )
-
-
 def event_csv(*, event: Event, table: str, actor) -> StreamingHttpResponse:
-    _record_export(actor=actor, organization_id=event.organization_id, event=event, table=table)
+    audit.record_export(actor=actor, organization_id=event.organization_id, event=event, table=table)
     header, rows = EVENT_TABLES[table](event)
     stamp = timezone.now().strftime("%Y%m%d")
     return csv_response(header=header, rows=rows, filename=f"{event.slug}-{table}-{stamp}.csv")
@@ -230,7 +214,7 @@ FIGURES = [
 def organization_csv(
     *, organization: Organization, report: dict, table: str, actor, query: str = ""
 ) -> StreamingHttpResponse:
-    _record_export(actor=actor, organization_id=organization.pk, event=None, table=table, query=query)
+    audit.record_export(actor=actor, organization_id=organization.pk, table=table, query=query)
     tz = zone(organization.timezone)
     if table == "months":
         header = ["month", *FIGURES, "unique_participants", "returning_participants"]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Min, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -26,7 +24,7 @@ from events.admin.scoping import OrganizationScopedAdmin, can_manage, limit_fore
 from events.admin.sessions import apply_admin_session_change, clash_list, local_span, warn_about_overlaps
 from events.forms import EventAdminForm, GenerateSessionsForm, QuestionAdminForm, SessionAdminForm
 from events.models import Event, Organization, Question, Session, Venue
-from events.services import event_cancel, event_publish, sessions_generate
+from events.services import event_cancel, event_publish, image_delete_on_commit, sessions_generate
 
 # --- inlines -----------------------------------------------------------------------------------
 
@@ -245,9 +243,8 @@ class EventAdmin(OrganizationScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         replaced = form.initial.get("image") if "image" in form.changed_data else None
-        if replaced:
-            # The file the form replaced or cleared goes once the new row is committed.
-            transaction.on_commit(partial(obj.image.storage.delete, replaced.name))
+        if replaced:  # the file the form replaced or cleared goes once the new row is committed
+            image_delete_on_commit(replaced.name)
         if not change:
             return super().save_model(request, obj, form, change)
         # Never write back the seat counters this form loaded: registrations may have changed
@@ -264,11 +261,10 @@ class EventAdmin(OrganizationScopedAdmin):
 
     def delete_queryset(self, request, queryset):
         # A deleted (draft) event's image file goes with it, once the deletion is committed.
-        names = [name for name in queryset.values_list("image", flat=True) if name]
+        names = list(queryset.values_list("image", flat=True))
         super().delete_queryset(request, queryset)
-        storage = Event._meta.get_field("image").storage
         for name in names:
-            transaction.on_commit(partial(storage.delete, name))
+            image_delete_on_commit(name)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Session:

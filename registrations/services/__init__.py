@@ -10,6 +10,7 @@ from registrations.services.payments import (
 from registrations.services.privacy import (
     erase_cancels,
     event_registrations_anonymise,
+    export_filename,
     registration_anonymise,
     registration_erase,
     registration_export,
@@ -42,6 +43,7 @@ __all__ = [
     "door_payment_record",
     "erase_cancels",
     "event_registrations_anonymise",
+    "export_filename",
     "overdue_hold_ids",
     "payment_refund",
     "payments_enabled",

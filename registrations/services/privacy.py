@@ -52,6 +52,11 @@ def erased_email(registration_id: int) -> str:
     return f"erased-{registration_id}@{ERASED_DOMAIN}"
 
 
+def export_filename(registration_id: int) -> str:
+    """The name the download of ``registration_export`` is saved under."""
+    return f"huiguan-registration-{registration_id}.json"
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

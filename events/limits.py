@@ -1,0 +1,9 @@
+"""Lengths and counts the organizer API (events/serializers.py) and the admin (events/forms.py)
+both accept, so neither takes what the other refuses."""
+
+TITLE_MAX_LENGTH = 200
+SUMMARY_MAX_LENGTH = 500
+DESCRIPTION_MAX_LENGTH = 20_000
+NOTES_MAX_LENGTH = 2000
+CHOICE_VALUE_MAX_LENGTH = 100
+MAX_CHOICES = 100
