@@ -10,19 +10,14 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 
-from django.conf import settings
+from rest_framework.throttling import BaseThrottle
 
 client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_client_ip", default=None)
 
 
 def request_client_ip(request) -> str | None:
-    """REMOTE_ADDR, or with ``NUM_PROXIES`` trusted proxies the address they saw (as DRF's throttles do)."""
-    address = request.META.get("REMOTE_ADDR")
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        address = hops[-min(proxies, len(hops))]
+    """The client's address by the rate limits' rule (``NUM_PROXIES``), or None if it is not one."""
+    address = BaseThrottle().get_ident(request)
     try:
         return str(ipaddress.ip_address(address)) if address else None
     except ValueError:

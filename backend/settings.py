@@ -209,7 +209,9 @@ THROTTLE_RATES = {
     "login_device": env.str("THROTTLE_LOGIN_DEVICE", default="10/hour") or None,
 }
 LOGIN_DEVICE_COOKIE_AGE = env.int("LOGIN_DEVICE_COOKIE_AGE", default=180 * 24 * 3600)
-REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None  # proxies in front, for client IPs
+# Proxies in front that append X-Forwarded-For, for client addresses. 0 (not None): with None DRF
+# takes X-Forwarded-For as sent, so any client could name its own address and dodge the limits.
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huiguan API",
     "DESCRIPTION": "Multilingual events and courses: browse, register, check in, report.",

@@ -37,6 +37,32 @@ def test_registrations_per_address(api_client, limits, db):
     assert register(api_client, event, "other@example.org", REMOTE_ADDR="10.9.8.7").status_code == 201
 
 
+def test_a_forged_x_forwarded_for_does_not_dodge_the_limit_per_address(api_client, client, limits, db):
+    """With no proxy in front (NUM_PROXIES=0, the default), X-Forwarded-For is only the client's say-so."""
+    limits(register_ip="2/min", login_ip="2/hour")
+    event = EventFactory(capacity=50)
+    codes = [
+        register(api_client, event, f"x{i}@example.org", HTTP_X_FORWARDED_FOR=f"10.9.9.{i}").status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    logins = [
+        client.post("/scan/login/", {"username": f"u{i}", "password": "x"}, HTTP_X_FORWARDED_FOR=f"10.8.8.{i}")
+        for i in range(3)
+    ]
+    assert [response.status_code for response in logins] == [200, 200, 429]
+
+
+def test_behind_a_proxy_the_address_it_saw_counts(api_client, limits, settings, db):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    limits(register_ip="1/min")
+    event = EventFactory(capacity=50)
+    # The proxy appends the address it saw; whatever comes before it is the client's own say-so.
+    assert register(api_client, event, "a@example.org", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.5").status_code == 201
+    assert register(api_client, event, "b@example.org", HTTP_X_FORWARDED_FOR="2.2.2.2, 203.0.113.5").status_code == 429
+    assert register(api_client, event, "c@example.org", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 201
+
+
 def test_attempts_per_email_whatever_the_address(api_client, limits, db):
     limits(register_email="2/hour")
     event = EventFactory(capacity=50)
