@@ -4,11 +4,11 @@ API so the in/out history stays consistent), scoped to the organizations they ma
 from django.contrib import admin
 
 from checkin.models import CheckIn
-from events.admin.scoping import OrganizationScopedAdmin
+from events.admin.scoping import OrganizationScopedAdmin, ReadOnlyAdminMixin
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(OrganizationScopedAdmin):
+class CheckInAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
     organization_lookup = "session__event__organization_id"
     list_display = (
         "id",
@@ -35,12 +35,3 @@ class CheckInAdmin(OrganizationScopedAdmin):
     @admin.display(description="name", ordering="ticket__name")
     def ticket_name(self, obj: CheckIn) -> str:
         return obj.ticket.name
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.exceptions import DomainError
-from events.admin.scoping import OrganizationScopedAdmin
+from events.admin.scoping import OrganizationScopedAdmin, ReadOnlyAdminMixin
 from registrations import services
 from registrations.models import Payment, Registration, StripeEvent, Ticket
 
@@ -121,7 +121,7 @@ class PaymentAdmin(OrganizationScopedAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Raw webhook log, for operators only."""
 
     list_display = ("event_id", "type", "received_at", "processed_at")
@@ -133,12 +133,3 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

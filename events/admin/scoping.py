@@ -67,6 +67,19 @@ def limit_foreign_key(request: HttpRequest, db_field: models.ForeignKey, kwargs:
         kwargs["queryset"] = Event.objects.filter(organization_id__in=ids).select_related("organization")
 
 
+class ReadOnlyAdminMixin:
+    """Rows only the app writes (logs, scans): listed and viewed here, never added, edited or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OrganizationScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose rows belong to one organization each.
 
