@@ -39,7 +39,6 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 
@@ -90,37 +89,23 @@ class Redis:
 
 
 class Sink:
-    """aiosmtpd handler keeping every message: when, to whom, which outbox row and kind."""
+    """aiosmtpd handler keeping every message: when, to whom, which kind."""
 
     def __init__(self):
-        self.messages: list[tuple[float, str, str, str]] = []  # (time, recipient, kind, Message-ID)
+        self.messages: list[tuple[float, str, str]] = []  # (time, recipient, kind)
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         headers = message_from_bytes(envelope.original_content or b"", _class=None)
         kind = headers.get("X-Huiguan-Notification", "?")
-        message_id = headers.get("Message-ID", "?")
         with self.lock:
             for recipient in envelope.rcpt_tos:
-                self.messages.append((time.monotonic(), recipient.lower(), kind, message_id))
+                self.messages.append((time.monotonic(), recipient.lower(), kind))
         return "250 OK"
 
     def count(self) -> int:
         with self.lock:
             return len(self.messages)
-
-
-@contextmanager
-def smtp_sink():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=harness.free_port(), data_size_limit=0)
-    controller.start()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
 
 
 class Celery:
@@ -129,12 +114,10 @@ class Celery:
     def __init__(self, name: str, command: list[str], env: dict[str, str]):
         self.name, self.command, self.env = name, command, env
         self.process: subprocess.Popen | None = None
-        self.starts = 0
         self.meant_down = False  # killed or stopped by us: the supervisor leaves it down
         self.crashes: list[tuple[float, int]] = []  # (monotonic time, exit code) of exits nobody asked for
 
     def start(self) -> None:
-        self.starts += 1
         log = (LOG_DIR / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "backend", *self.command],
@@ -243,13 +226,7 @@ class Outcome:
 async def _post(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bool]:
     reader, writer = await asyncio.open_connection(host, port)
     try:
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
-            + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-            + "\r\n"
-        )
-        writer.write(head.encode() + body)
+        writer.write(harness.json_post(host, port, path, body, headers))
         await writer.drain()
         raw = await reader.read()
     finally:
@@ -428,7 +405,7 @@ def verify(outcomes: list[Outcome], sink: Sink, fixture: dict) -> dict:
     # Every registration made over HTTP (answered or not), and the email its status calls for.
     everyone = Registration.objects.exclude(email__in=fixture["pool_emails"]).values_list("email", "status")
     expected = collections.Counter((email.lower(), STATUS_KINDS[status]) for email, status in everyone)
-    received = collections.Counter((recipient, kind) for _t, recipient, kind, _id in sink.messages)
+    received = collections.Counter((recipient, kind) for _t, recipient, kind in sink.messages)
     found["registrations in the database"] = len(everyone)
     found["  made although the client got no 2xx"] = len(everyone) - len(answered)
     found["status emails expected"] = sum(expected.values())
@@ -493,7 +470,7 @@ def main() -> None:
 
     redis_server = Redis(args.redis_port)
     redis_server.start()
-    with smtp_sink() as (sink, smtp_port):
+    with harness.smtp_sink(Sink()) as (sink, smtp_port):
         extra = dict(
             CELERY_BROKER_URL=f"{redis_server.url}/0",
             CACHE_URL=f"{redis_server.url}/1",
@@ -519,7 +496,6 @@ def main() -> None:
                 beat.supervise()
 
         threading.Thread(target=supervisor, daemon=True).start()
-        failed = False
         try:
             with harness.gunicorn(database_url, workers=args.workers, log=LOG_DIR / "gunicorn.log", **extra) as base:
                 load = Load(
@@ -625,10 +601,10 @@ def main() -> None:
     for down, up, until in faults:
         during = [o for o in outcomes if marks[down] <= o.at < marks[up]]
         late = [o.at for o in outcomes if marks[up] <= o.at < until and o.ms > slow]
-        failed = sum(not 200 <= o.first_status < 300 for o in during)
+        n_failed = sum(not 200 <= o.first_status < 300 for o in during)
         print(
             f"  {down} → {up.split()[1]}: {len(during)} requests scheduled meanwhile, "
-            f"{failed} failed, slowest {max(o.ms for o in during):.0f} ms; "
+            f"{n_failed} failed, slowest {max(o.ms for o in during):.0f} ms; "
             f"latency back under the baseline p99 ({slow:.0f} ms) "
             f"{(max(late) - marks[up]) if late else 0:.1f} s after"
         )

@@ -107,6 +107,30 @@ def free_port() -> int:
 
 
 @contextmanager
+def smtp_sink(handler):
+    """An aiosmtpd server on a free loopback port with ``handler``; yields ``(handler, port)``."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), data_size_limit=0)
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def json_post(host: str, port: int | str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """A raw HTTP/1.1 JSON POST (request line, headers, ``Connection: close``, body) for asyncio streams."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    )
+    return head.encode() + body
+
+
+@contextmanager
 def gunicorn(database_url: str, *, workers: int = 4, log: Path | None = None, **env: str):
     """gunicorn on a free port; its output goes to ``log`` when given (the terminal otherwise)."""
     port = free_port()
@@ -237,13 +261,7 @@ async def _open_loop(url: str, bodies, rate: float, seconds: float, headers: dic
         body = bodies(i)
         try:
             reader, writer = await asyncio.open_connection(host, int(port))
-            head = (
-                f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n"
-                + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                + "\r\n"
-            )
-            writer.write(head.encode() + body)
+            writer.write(json_post(host, port, path, body, headers))
             await writer.drain()
             status_line = await reader.readline()
             await reader.read()

@@ -60,19 +60,6 @@ class Sink:
 
 
 @contextmanager
-def smtp_sink():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=harness.free_port(), data_size_limit=0)
-    controller.start()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
-
-
-@contextmanager
 def workers(count: int, *, database_url: str, smtp_port: int, log_dir: Path):
     """``count`` worker processes with the production settings, on Redis, sending to the sink."""
     env = harness.base_env(
@@ -244,7 +231,7 @@ def main() -> None:
     )
     results = []
     failed = False
-    with smtp_sink() as (sink, port):
+    with harness.smtp_sink(Sink()) as (sink, port):
         raw = sample_message()
         bare = bare_rate(port, raw, args.emails, reconnect=False)
         sink.reset()

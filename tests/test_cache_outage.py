@@ -20,6 +20,7 @@ from events.models import Membership
 from registrations.models import Registration
 from tests.checkin.conftest import open_session, token_client
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory
+from tests.notifications.conftest import free_port as closed_port  # a free port: nothing listens there
 
 
 @pytest.fixture(autouse=True)
@@ -33,12 +34,6 @@ def _cache_not_marked_down():
     yield
     ResilientRedisCache._down_until = 0.0
     _fallback.clear()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_cache(backend: str, port: int) -> dict:
@@ -119,8 +114,9 @@ def test_revoking_a_token_still_works(cache_down, db):
     assert client.get("/api/v1/checkin/sessions/").status_code in (200, 403)
 
 
-def test_resilient_cache_caches_when_redis_is_up(settings):
-    """The same backend on a live Redis (the shared one, this run's own database) is an ordinary cache."""
+@pytest.fixture
+def live_redis_cache(settings):
+    """The resilient backend on a live Redis (the shared one, this run's own database); skip without one."""
     import os
 
     import redis
@@ -137,6 +133,10 @@ def test_resilient_cache_caches_when_redis_is_up(settings):
             "KEY_PREFIX": f"cache-test-{uuid.uuid4().hex}",
         }
     }
+
+
+def test_resilient_cache_caches_when_redis_is_up(live_redis_cache):
+    """The same backend on a live Redis (the shared one, this run's own database) is an ordinary cache."""
     cache.set("k", {"a": 1}, 30)
     assert cache.get("k") == {"a": 1}
     assert cache.delete("k") is True
@@ -225,26 +225,10 @@ def test_failed_logins_are_limited_while_redis_is_down(cache_down, settings, cli
     assert client.post("/scan/login/", {"username": "mia", "password": "pw-for-tests-1"}).status_code == 429
 
 
-def test_counts_go_back_to_redis_when_it_answers_again(settings):
+def test_counts_go_back_to_redis_when_it_answers_again(live_redis_cache):
     """The fallback is only for the outage: with Redis up, counters are shared again."""
-    import os
-
-    import redis
-
     from common.throttling import counter_store
 
-    db = int(os.environ.get("HUIGUAN_TEST_REDIS_DB", "14"))
-    try:
-        redis.Redis(db=db, socket_connect_timeout=0.5).ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "common.cache.ResilientRedisCache",
-            "LOCATION": f"redis://127.0.0.1:6379/{db}",
-            "KEY_PREFIX": f"cache-test-{uuid.uuid4().hex}",
-        }
-    }
     counter_store.set("throttle_x", [1.0], 30)
     assert cache.get("throttle_x") == [1.0]  # in Redis, where every process sees it
     counter_store.delete("throttle_x")

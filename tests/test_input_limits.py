@@ -148,15 +148,6 @@ def test_the_registration_form_bounds_the_guest_list(client, event):
 # --- organizer and door --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def organizer(organization):
-    user = UserFactory()
-    MembershipFactory(user=user, organization=organization, role=Membership.Role.MANAGER)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def new_event(organization, **extra):
     return {
         "organization": organization.slug,
@@ -201,14 +192,14 @@ def new_event(organization, **extra):
         "question-count",
     ],
 )
-def test_organizer_event_limits(organizer, organization, extra, field):
-    response = organizer.post("/api/v1/organizer/events/", new_event(organization, **extra), format="json", **JA)
+def test_organizer_event_limits(manager_client, organization, extra, field):
+    response = manager_client.post("/api/v1/organizer/events/", new_event(organization, **extra), format="json", **JA)
     assert response.status_code == 400
     assert field in fields_of(response)
 
 
-def test_organizer_event_limits_leave_room_for_real_content(organizer, organization):
-    response = organizer.post(
+def test_organizer_event_limits_leave_room_for_real_content(manager_client, organization):
+    response = manager_client.post(
         "/api/v1/organizer/events/",
         new_event(organization, description_i18n={"ja": "あ" * 20_000, "en": "x" * 20_000}),
         format="json",
@@ -216,14 +207,14 @@ def test_organizer_event_limits_leave_room_for_real_content(organizer, organizat
     assert response.status_code == 201
 
 
-def test_announcement_limits(organizer, organization):
+def test_announcement_limits(manager_client, organization):
     EventFactory(organization=organization, slug="tea")
     body = {"events": ["tea"], "subject_i18n": {"en": "x" * 201}, "body_i18n": {"en": "Hello"}}
-    response = organizer.post("/api/v1/organizer/announcements/", body, format="json", **JA)
+    response = manager_client.post("/api/v1/organizer/announcements/", body, format="json", **JA)
     assert response.status_code == 400
     assert "subject_i18n" in fields_of(response)
     body = {"events": ["tea"] * 51, "subject_i18n": {"en": "Hi"}, "body_i18n": {"en": "Hello"}}
-    assert "events" in fields_of(organizer.post("/api/v1/organizer/announcements/", body, format="json"))
+    assert "events" in fields_of(manager_client.post("/api/v1/organizer/announcements/", body, format="json"))
 
 
 def test_feedback_comment_limit(api_client, db):
@@ -290,8 +281,8 @@ def test_public_search_q_limit(api_client, db, url):
     assert "q" in fields_of(response)
 
 
-def test_dates_outside_2000_to_2099_are_refused(organizer, organization):
-    response = organizer.post(
+def test_dates_outside_2000_to_2099_are_refused(manager_client, organization):
+    response = manager_client.post(
         "/api/v1/organizer/events/",
         new_event(organization, registration_opens_at="1782-11-07T17:40:09Z"),
         format="json",
@@ -340,9 +331,9 @@ def test_nul_characters_are_a_400_anywhere_in_a_json_body(api_client, event, bod
     assert event.registrations.count() == 0
 
 
-def test_nul_characters_in_translated_fields_are_refused(organizer, organization):
+def test_nul_characters_in_translated_fields_are_refused(manager_client, organization):
     body = new_event(organization, summary_i18n={"ja": "お茶\x00"})
-    response = organizer.post("/api/v1/organizer/events/", body, format="json")
+    response = manager_client.post("/api/v1/organizer/events/", body, format="json")
     assert response.status_code == 400
 
 

@@ -16,13 +16,12 @@ from events import services as event_services
 from events.models import Event, Membership
 from notifications import services as notification_services
 from registrations import services as registration_services
-from registrations.tickets import ticket_code
+from tests.checkin.conftest import code_of, open_session
 from tests.factories import (
     EventFactory,
     MembershipFactory,
     OrganizationFactory,
     RegistrationFactory,
-    SessionFactory,
     UserFactory,
 )
 
@@ -229,11 +228,10 @@ def test_door_payment(manager, organization):
 
 def test_scans_are_not_audited_but_their_undo_is(manager, organization):
     event = EventFactory(organization=organization, with_session=False)
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=30)
-    session = SessionFactory(event=event, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    session = open_session(event)
     registration = RegistrationFactory(event=event)
     result = checkin_services.checkin_perform(
-        code=ticket_code(ticket_id=registration.tickets.get().pk),
+        code=code_of(registration),
         session_id=session.pk,
         user=manager,
         nonce=uuid.uuid4(),
@@ -325,8 +323,7 @@ def test_admin_registration_cancel_action_is_audited_once(client, staff_manager,
 def test_admin_audit_log_is_scoped_and_read_only(client, staff_manager, organization, event):
     other_org = OrganizationFactory()
     other_event = EventFactory(organization=other_org)
-    other_manager = UserFactory()
-    MembershipFactory(user=other_manager, organization=other_org, role=Membership.Role.MANAGER)
+    other_manager = MembershipFactory(organization=other_org).user
     event_services.event_cancel(user=staff_manager, event=event)
     event_services.event_cancel(user=other_manager, event=other_event)
     mine = AuditEntry.objects.get(organization=organization)
@@ -379,8 +376,7 @@ def _entries(actor, organization, count: int, *, event=None):
 
 def test_api_lists_own_organization_only(manager_client, manager, organization, event):
     other_org = OrganizationFactory()
-    other_manager = UserFactory()
-    MembershipFactory(user=other_manager, organization=other_org, role=Membership.Role.MANAGER)
+    other_manager = MembershipFactory(organization=other_org).user
     _entries(manager, organization, 2, event=event)
     _entries(other_manager, other_org, 3)
 
@@ -398,8 +394,7 @@ def test_api_lists_own_organization_only(manager_client, manager, organization, 
 
 def test_api_volunteers_and_anonymous_see_nothing(organization, manager):
     _entries(manager, organization, 2)
-    volunteer = UserFactory()
-    MembershipFactory(user=volunteer, organization=organization, role=Membership.Role.VOLUNTEER)
+    volunteer = MembershipFactory(organization=organization, role=Membership.Role.VOLUNTEER).user
     client = APIClient()
     assert client.get(AUDIT).status_code == 401
     client.force_authenticate(volunteer)
@@ -408,8 +403,7 @@ def test_api_volunteers_and_anonymous_see_nothing(organization, manager):
 
 
 def test_api_filters(manager_client, manager, organization, event):
-    colleague = UserFactory()
-    MembershipFactory(user=colleague, organization=organization, role=Membership.Role.MANAGER)
+    colleague = MembershipFactory(organization=organization).user
     event_services.event_cancel(user=colleague, event=event)
     _entries(manager, organization, 2)
     assert manager_client.get(AUDIT, {"event": event.slug}).json()["count"] == 1

@@ -7,7 +7,8 @@ Fixtures (generic, for any page of the site):
 - ``live_site`` the live server's base URL, with ``SITE_URL`` pointed at it so absolute links
   (QR images, calendar links) resolve to the server under test;
 
-and ``screenshot(page, name)``, which saves ``test-artifacts/screenshots/<name>.png``.
+and ``screenshot(page, name)``, which saves ``test-artifacts/screenshots/<name>.png``, and
+``logged_in(context, user, live_site)``, which logs a user in for a browser context.
 
 Tests need ``@pytest.mark.django_db(transaction=True)`` (the live server runs in another thread)
 and ``@pytest.mark.browser``. Without Chromium every test here is skipped, with the reason.
@@ -19,8 +20,11 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM calls made by the test
 # itself (factories, asserts) would otherwise be refused as "called from an async context".
@@ -103,3 +107,19 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def logged_in(context, user, live_site: str) -> None:
+    """Log the user in as the admin login would: a real session, its cookie in the browser."""
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "domain": urlsplit(live_site).hostname,
+                "path": "/",
+            }
+        ]
+    )

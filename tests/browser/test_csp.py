@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
-from django.test import Client
 from django.utils import timezone
 
 from events.models import Membership
+from tests.browser.conftest import logged_in
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, SessionFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,20 +28,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # checkin.selectors caches roles by id; a flushed database reuses ids
-    yield
-    cache.clear()
-
-
-def log_in(page, live_site: str, user) -> None:
-    """Share a session made by the test client with the browser (same database, same cookie)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site}])
-
-
 def visit(page, url: str, console: list[str]) -> list[str]:
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -54,14 +39,15 @@ def visit(page, url: str, console: list[str]) -> list[str]:
 
 
 def test_main_pages_raise_no_csp_violation(page, live_site):
-    organization = MembershipFactory(role=Membership.Role.MANAGER).organization
+    membership = MembershipFactory(role=Membership.Role.MANAGER)
+    organization = membership.organization
     event = EventFactory(organization=organization, with_session=False, title={"en": "Tea evening"})
     start = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=30)
     SessionFactory(event=event, starts_at=start, ends_at=start + dt.timedelta(hours=2))
     registration = RegistrationFactory(event=event, name="Mei Chen")
     volunteer = UserFactory()
     MembershipFactory(user=volunteer, organization=organization, role=Membership.Role.VOLUNTEER)
-    manager = Membership.objects.get(organization=organization, role=Membership.Role.MANAGER).user
+    manager = membership.user
     manager.is_staff = True
     manager.save(update_fields=["is_staff"])
 
@@ -91,7 +77,7 @@ def test_main_pages_raise_no_csp_violation(page, live_site):
     assert worker is True
 
     page.context.clear_cookies()
-    log_in(page, live_site, manager)
+    logged_in(page.context, manager, live_site)
     for name, url in [
         ("admin event", f"/admin/events/event/{event.pk}/change/"),
         ("admin calendar", "/admin/events/session/calendar/"),

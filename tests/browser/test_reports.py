@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import logged_in, screenshot
 from tests.reports.conftest import course, org, owner, tea, year  # noqa: F401 - the report fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def logged_in(context, user, live_site: str) -> None:
-    """Log the user in as the admin login would: a real session, its cookie in the browser."""
-    client = Client()
-    client.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "domain": urlsplit(live_site).hostname,
-                "path": "/",
-            }
-        ]
-    )
 
 
 @pytest.fixture

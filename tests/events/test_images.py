@@ -30,8 +30,6 @@ def picture(fmt: str = "PNG", size=(64, 48), **save) -> bytes:
 
 
 def noisy_png(side: int) -> bytes:
-    import os
-
     image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
     output = io.BytesIO()
     image.save(output, format="PNG")
@@ -263,8 +261,8 @@ def admin_post(client, event, file):
     return client.post(admin_url("event_change", event.pk), data)
 
 
-def test_admin_upload_is_checked_and_stored(admin_client_for, media_root):
-    event = EventFactory(organization=Membership.objects.get().organization, status=Event.Status.DRAFT)
+def test_admin_upload_is_checked_and_stored(admin_client_for, organization, media_root):
+    event = EventFactory(organization=organization, status=Event.Status.DRAFT)
     page = admin_client_for.get(admin_url("event_change", event.pk)).content.decode()
     assert 'enctype="multipart/form-data"' in page and 'accept="image/jpeg,image/png,image/webp"' in page
 
@@ -285,8 +283,8 @@ def test_admin_upload_is_checked_and_stored(admin_client_for, media_root):
     ],
     ids=["text-renamed-png", "gif", "decompression-bomb"],
 )
-def test_admin_refuses_what_is_not_an_image(admin_client_for, media_root, file):
-    event = EventFactory(organization=Membership.objects.get().organization, status=Event.Status.DRAFT)
+def test_admin_refuses_what_is_not_an_image(admin_client_for, organization, media_root, file):
+    event = EventFactory(organization=organization, status=Event.Status.DRAFT)
     response = admin_post(admin_client_for, event, file)
     assert response.status_code == 200
     assert "image" in response.context["adminform"].form.errors
@@ -296,9 +294,9 @@ def test_admin_refuses_what_is_not_an_image(admin_client_for, media_root, file):
 
 
 def test_deleting_a_draft_in_the_admin_deletes_its_image(
-    admin_client_for, media_root, django_capture_on_commit_callbacks
+    admin_client_for, organization, media_root, django_capture_on_commit_callbacks
 ):
-    event = EventFactory(organization=Membership.objects.get().organization, status=Event.Status.DRAFT)
+    event = EventFactory(organization=organization, status=Event.Status.DRAFT)
     admin_post(admin_client_for, event, upload("poster.png", picture()))
     event.refresh_from_db()
     stored = media_root / event.image.name

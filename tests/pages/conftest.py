@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from events.models import Question
+from registrations.models import Registration
 from tests.factories import EventFactory, QuestionFactory
 
 
@@ -64,6 +65,18 @@ def form_data(**overrides):
 
 def html(response) -> str:
     return response.content.decode()
+
+
+def manage_url(registration):
+    return f"/manage/{registration.manage_token}/"
+
+
+@pytest.fixture
+def registered(client, event):
+    """Li Na registered for the tea evening with a guest, through the page."""
+    response = client.post(f"/events/{event.slug}/register/", form_data(guests="Wang Wei"))
+    assert response.status_code == 302
+    return Registration.objects.get(email="lina@example.org")
 
 
 def field_block(page: str, name: str) -> str:

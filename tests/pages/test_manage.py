@@ -9,16 +9,12 @@ from events.models import Session
 from registrations.models import CalendarFeed, Registration
 from registrations.tickets import parse_ticket_code
 from tests.factories import EventFactory, RegistrationFactory, SessionFactory
-from tests.pages.conftest import form_data, html, text
+from tests.pages.conftest import form_data, html, manage_url, text
 from tests.qr import decode_qr
 
 pytestmark = pytest.mark.django_db
 
 S = Registration.Status
-
-
-def manage_url(registration):
-    return f"/manage/{registration.manage_token}/"
 
 
 def path_of(url: str) -> str:
@@ -28,14 +24,6 @@ def path_of(url: str) -> str:
 
 def hrefs(page: str, pattern: str) -> list[str]:
     return [href.replace("&amp;", "&") for href in re.findall(rf'(?:href|src)="({pattern}[^"]*)"', page)]
-
-
-@pytest.fixture
-def registered(client, event):
-    """Li Na registered for the tea evening with a guest, through the page."""
-    response = client.post(f"/events/{event.slug}/register/", form_data(guests="Wang Wei"))
-    assert response.status_code == 302
-    return Registration.objects.get(email="lina@example.org")
 
 
 def test_manage_page_shows_the_qr_tickets(client, registered, settings):

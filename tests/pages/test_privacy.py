@@ -10,22 +10,11 @@ from registrations import consent
 from registrations.models import CalendarFeed, Registration
 from registrations.services.privacy import erased_email
 from tests.factories import RegistrationFactory
-from tests.pages.conftest import field_block, field_errors, form_data, html, text
+from tests.pages.conftest import field_block, field_errors, form_data, html, manage_url, text
 
 pytestmark = pytest.mark.django_db
 
 S = Registration.Status
-
-
-def manage_url(registration):
-    return f"/manage/{registration.manage_token}/"
-
-
-@pytest.fixture
-def registered(client, event):
-    response = client.post(f"/events/{event.slug}/register/", form_data(guests="Wang Wei"))
-    assert response.status_code == 302
-    return Registration.objects.get(email="lina@example.org")
 
 
 def test_the_form_shows_the_consent_text_and_its_version(zh_client, event):

@@ -14,14 +14,7 @@ from registrations.models import IdempotencyKey, Registration
 from registrations.tickets import parse_ticket_code
 from tests.factories import EventFactory, MembershipFactory, QuestionFactory, RegistrationFactory, UserFactory
 from tests.qr import decode_qr
-
-
-def url(event):
-    return f"/api/v1/events/{event.slug}/registrations/"
-
-
-def path_of(absolute: str) -> str:
-    return absolute.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+from tests.registrations.conftest import path_of, token_of, url
 
 
 @pytest.fixture
@@ -77,7 +70,7 @@ def test_full_event_waitlists_and_has_no_ticket(api_client, event):
     assert response.status_code == 201
     assert body["status"] == "waitlisted" and body["waitlist_position"] == 1
     assert body["ticket_url"] is None and body["calendar_url"] is None and body["tickets"] == []
-    token = body["manage_url"].rstrip("/").rsplit("/", 1)[1]
+    token = token_of(body)
     ticket_path = f"/api/v1/registrations/{body['id']}/ticket.png"
     assert api_client.get(ticket_path, {"token": token}).status_code == 404
 
@@ -166,7 +159,7 @@ def test_idempotency_key_replays_refusals_too(api_client, event):
 def test_manage_by_token_owner_or_organizer_only(api_client, event):
     body = api_client.post(url(event), payload(), format="json").json()
     detail = f"/api/v1/registrations/{body['id']}/"
-    token = body["manage_url"].rstrip("/").rsplit("/", 1)[1]
+    token = token_of(body)
 
     assert api_client.get(detail).status_code == 404
     assert api_client.get(detail, {"token": "wrong"}).status_code == 404
@@ -318,7 +311,7 @@ def test_no_feed_link_for_a_registration_that_is_not_confirmed(api_client, db):
     RegistrationFactory(event=event)
     waiting = api_client.post(url(event), payload(answers={}), format="json").json()
     assert waiting["status"] == "waitlisted"
-    token = waiting["manage_url"].rstrip("/").rsplit("/", 1)[1]
+    token = token_of(waiting)
     response = api_client.post(f"/api/v1/registrations/{waiting['id']}/calendar-feed/?token={token}")
     assert response.status_code == 409
     wrong = api_client.post(f"/api/v1/registrations/{waiting['id']}/calendar-feed/?token=wrong")

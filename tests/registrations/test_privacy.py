@@ -30,24 +30,14 @@ from tests.factories import (
     UserFactory,
 )
 from tests.qr import decode_qr
-from tests.stripe_stub import checkout_event, sign_webhook
+from tests.registrations.conftest import path_of, token_of, url
+from tests.registrations.test_stripe import post_webhook, start_checkout
+from tests.stripe_stub import checkout_event
 
 pytestmark = pytest.mark.django_db
 
 S = Registration.Status
 NAME, EMAIL = "Sakura Tanaka", "sakura.tanaka@example.jp"
-
-
-def url(event):
-    return f"/api/v1/events/{event.slug}/registrations/"
-
-
-def path_of(absolute: str) -> str:
-    return "/" + absolute.split("://", 1)[1].split("/", 1)[1]
-
-
-def token_of(body: dict) -> str:
-    return body["manage_url"].rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.fixture
@@ -313,17 +303,10 @@ def test_erasure_of_a_paid_registration_refunds_and_scrubs_the_webhooks(
 ):
     paid = EventFactory(capacity=5, price=Decimal("80"), currency="CNY")
     body = register(api_client, paid, guests=[], answers={})
-    session_id = api_client.post(path_of(body["payment_url"])).json()["checkout_session_id"]
-    webhook = checkout_event(event_id="evt_paid", session_id=session_id, registration_id=body["id"])
-    signed = json.loads(webhook)
-    signed["data"]["object"]["customer_details"] = {"email": EMAIL, "name": NAME}
-    webhook = json.dumps(signed).encode()
-    api_client.post(
-        "/api/v1/payments/stripe/webhook/",
-        webhook,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=sign_webhook(webhook, "whsec_test_huiguan"),
-    )
+    session_id = start_checkout(api_client, body).json()["checkout_session_id"]
+    webhook = json.loads(checkout_event(event_id="evt_paid", session_id=session_id, registration_id=body["id"]))
+    webhook["data"]["object"]["customer_details"] = {"email": EMAIL, "name": NAME}
+    post_webhook(api_client, json.dumps(webhook).encode())
     assert Registration.objects.get(pk=body["id"]).status == S.CONFIRMED
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -336,12 +319,8 @@ def test_erasure_of_a_paid_registration_refunds_and_scrubs_the_webhooks(
     assert stored.payload == {"erased": True}
 
 
-def test_erasing_a_registration_of_an_event_that_is_over_keeps_its_status(event):
-    session = event.sessions.get()
-    session.starts_at = timezone.now() - dt.timedelta(days=3)
-    session.ends_at = session.starts_at + dt.timedelta(hours=2)
-    session.save()
-    registration = RegistrationFactory(event=event)
+def test_erasing_a_registration_of_an_event_that_is_over_keeps_its_status():
+    registration = RegistrationFactory(event=ended_event(3))
 
     erased = services.registration_erase(registration_id=registration.pk)
 

@@ -21,7 +21,6 @@ Status notation: "200", "404", ...; "3xx" is a redirect (login page, or the admi
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ from tests.factories import (
     RegistrationFactory,
     SessionFactory,
     UserFactory,
-    VenueFactory,
 )
 
 ROLES = ("anon", "att", "oth", "vol", "vol2", "mgr", "mgr2", "su")
@@ -116,7 +114,6 @@ def build_world() -> SimpleNamespace:
 
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
-    w.venue2 = VenueFactory(organization=w.org2)
     return w
 
 
@@ -196,12 +193,9 @@ def const(path: str):
 
 
 def png_upload():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
+    from tests.events.test_images import picture, upload
 
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 12), "teal").save(buffer, "PNG")
-    return SimpleUploadedFile("tea.png", buffer.getvalue(), content_type="image/png")
+    return upload("tea.png", picture(size=(16, 12)))
 
 
 def scan_body(w):
@@ -1019,8 +1013,9 @@ def _methods(pattern) -> set[str] | None:
 
 def test_every_route_and_method_has_a_row():
     listed = {(row.method, row.route) for row in ROWS}
+    routes = list(_walk(get_resolver().url_patterns))
     missing = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern in routes:
         if any(route.startswith(prefix) for prefix in UNLISTED):
             continue
         methods = _methods(pattern)
@@ -1030,7 +1025,7 @@ def test_every_route_and_method_has_a_row():
             continue
         missing += [f"{method} {route}" for method in sorted(methods) if (method, route) not in listed]
     assert not missing, "routes without a row in the access matrix: " + ", ".join(missing)
-    known = {route for route, _pattern in _walk(get_resolver().url_patterns)}
+    known = {route for route, _pattern in routes}
     stale = sorted({row.route for row in ROWS} - known)
     assert not stale, f"rows for routes that no longer exist: {stale}"
 
