@@ -106,7 +106,8 @@ def make_attendees(count: int):
     """One event, one session starting in 20 h (reminder due: 24 h), ``count`` confirmed attendees."""
     from django.utils import timezone
 
-    from events.models import Event, Organization, Session, Venue
+    from events.models import Event, Session
+    from organizations.models import Organization, Venue
     from registrations.models import Registration
     from registrations.services import event_recount
 

@@ -13,10 +13,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from common.exceptions import InvalidInput
-from common.permissions import IsOrganizer
 from events import selectors, services
 from events.filters import EventFilter
-from events.models import Category, Event, Session, Venue
+from events.models import Event, Session
 from events.serializers import (
     CategorySerializer,
     EventDetailSerializer,
@@ -29,6 +28,9 @@ from events.serializers import (
     SessionWriteSerializer,
     VenueSerializer,
 )
+from organizations import access
+from organizations.models import Category, Venue
+from organizations.permissions import IsOrganizer
 
 LANG_PARAM = OpenApiParameter(
     "lang", str, description="Language to show (en, zh-hans, ja); default from Accept-Language."
@@ -268,12 +270,12 @@ class OrganizerVenueViewSet(
         return selectors.organizer_venues(user=self.request.user)
 
     def perform_create(self, serializer):
-        services.ensure_can_manage(user=self.request.user, organization_id=serializer.validated_data["organization"].pk)
+        access.ensure_can_manage(user=self.request.user, organization_id=serializer.validated_data["organization"].pk)
         serializer.save()
 
     def perform_update(self, serializer):
         organization = serializer.validated_data.get("organization", serializer.instance.organization)
-        services.ensure_can_manage(user=self.request.user, organization_id=organization.pk)
+        access.ensure_can_manage(user=self.request.user, organization_id=organization.pk)
         if organization.pk != serializer.instance.organization_id:
             raise InvalidInput(fields={"organization": ["A venue cannot move to another organization."]})
         serializer.save()

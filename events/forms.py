@@ -35,8 +35,9 @@ from events.limits import (
     SUMMARY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
-from events.models import Category, Event, Membership, Organization, Question, Session, Venue, timezone_choices
+from events.models import Event, Question, Session, timezone_choices
 from events.services import EVENT_FIELDS, MAX_GENERATED_SESSIONS
+from organizations.models import Category, Membership, Organization, Venue
 
 # Languages people commonly speak at events besides the content languages (choices for
 # Event.spoken_languages; content languages come first).

@@ -28,7 +28,8 @@ from events.limits import (
     SUMMARY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
-from events.models import PAYMENT_METHODS, Category, Event, Organization, Question, Session, Venue
+from events.models import PAYMENT_METHODS, Event, Question, Session
+from organizations.models import Category, Organization, Venue
 
 KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")

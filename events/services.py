@@ -23,29 +23,13 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import AuditAction
-from common.exceptions import Forbidden, InvalidInput, InvalidTransition, SessionOverlap
+from common.exceptions import InvalidInput, InvalidTransition, SessionOverlap
 from events import images
-from events.models import Event, Membership, Organization, Question, Session, Venue
+from events.models import Event, Question, Session
+from organizations.access import ensure_can_manage
+from organizations.models import Organization, Venue
 
 MAX_GENERATED_SESSIONS = 366
-
-
-# --- permissions -------------------------------------------------------------------------------
-
-
-def user_can_manage(*, user, organization_id: int) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=user, organization_id=organization_id, role__in=Membership.MANAGING_ROLES
-    ).exists()
-
-
-def ensure_can_manage(*, user, organization_id: int) -> None:
-    if not user_can_manage(user=user, organization_id=organization_id):
-        raise Forbidden(_("You are not a manager of this organization."))
 
 
 # --- overlap -----------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from common.i18n import active_language, content_languages, normalize_language, pick
 from events import selectors
 from events.filters import EventFilter
-from events.models import Event, Venue
+from events.models import Event
+from organizations.models import Venue
 
 PAGE_SIZE = 20
 EXTRA_SPOKEN_LANGUAGES = ("ko", "fr", "de", "es", "ru")  # as offered in the admin (events.forms)

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 
 from common.exceptions import NotFound
 from common.i18n import active_language
-from common.permissions import IsOrganizer
 from notifications import services
 from notifications.models import Feedback
 from notifications.serializers import (
@@ -18,6 +17,7 @@ from notifications.serializers import (
     FeedbackInputSerializer,
     FeedbackSerializer,
 )
+from organizations.permissions import IsOrganizer
 from registrations.selectors import registration_for_request
 
 TOKEN_PARAM = OpenApiParameter("token", str, description="The private manage token from the registration links.")

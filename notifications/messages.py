@@ -34,8 +34,9 @@ from django.utils.dateformat import format as date_format
 from icalendar import Calendar
 
 from common.i18n import normalize_language, pick
-from events.models import Event, Session, Venue
+from events.models import Event, Session
 from notifications.models import Notification
+from organizations.models import Venue
 from registrations import calendars, selectors, tickets
 from registrations.models import Payment, Registration
 

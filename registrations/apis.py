@@ -16,12 +16,12 @@ from rest_framework.views import APIView
 from common.exceptions import InvalidInput, NotFound
 from common.i18n import active_language, content_languages
 from common.idempotency import idempotent
-from common.permissions import IsOrganizer
 from common.schema import error_response
 from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThrottle
 from events import selectors as event_selectors
 from events.filters import EventFilter
 from events.models import Event
+from organizations.permissions import IsOrganizer
 from registrations import calendars, consent, exports, selectors, services, tickets
 from registrations.filters import RegistrationFilter
 from registrations.models import CalendarFeed, Registration

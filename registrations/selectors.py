@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from common.exceptions import NotFound
-from events.models import Event, Membership, Session
+from events.models import Event, Session
+from organizations import access
 from registrations.models import Registration
 
 
@@ -66,16 +67,6 @@ def ticket_image_url(*, registration: Registration, position: int, fmt: str) -> 
     return _absolute(f"{path}?token={registration.manage_token}&seat={position}")
 
 
-def user_manages_event(*, user, event: Event) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=user, organization_id=event.organization_id, role__in=Membership.MANAGING_ROLES
-    ).exists()
-
-
 def registration_access(*, pk: int, token: str | None, user, organizers: bool = True) -> tuple[Registration, bool]:
     """The registration and whether the caller is its attendee (holds its manage token or owns it).
 
@@ -96,7 +87,7 @@ def registration_access(*, pk: int, token: str | None, user, organizers: bool = 
     if user is not None and user.is_authenticated:
         if registration.user_id == user.pk:
             return registration, True
-        if organizers and user_manages_event(user=user, event=registration.event):
+        if organizers and access.can_manage(user=user, organization_id=registration.event.organization_id):
             return registration, False
     raise NotFound()
 

@@ -23,8 +23,9 @@ from common.i18n import active_language
 from events.admin.scoping import OrganizationScopedAdmin, can_manage, limit_foreign_key, managed_organization_ids
 from events.admin.sessions import apply_admin_session_change, clash_list, local_span, warn_about_overlaps
 from events.forms import EventAdminForm, GenerateSessionsForm, QuestionAdminForm, SessionAdminForm
-from events.models import Event, Organization, Question, Session, Venue
+from events.models import Event, Question, Session
 from events.services import event_cancel, event_publish, image_delete_on_commit, sessions_generate
+from organizations.models import Organization, Venue
 
 # --- inlines -----------------------------------------------------------------------------------
 

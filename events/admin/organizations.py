@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from common.i18n import active_language
 from events.admin.scoping import OrganizationScopedAdmin, can_manage, owned_organization_ids
 from events.forms import CategoryAdminForm, MembershipAdminForm, OrganizationAdminForm, VenueAdminForm
-from events.models import Category, Membership, Organization, Venue
+from organizations.models import Category, Membership, Organization, Venue
 
 
 @admin.register(Organization)

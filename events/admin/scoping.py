@@ -12,45 +12,14 @@ from django.http import HttpRequest
 
 from audit import services as audit
 from audit.models import AuditAction
-from events.models import Event, Membership, Organization, Session, Venue
-from events.selectors import managed_organizations
+from events.models import Event, Session
+from organizations import access
+from organizations.models import Membership, Organization, Venue
 
-
-def managed_organization_ids(request: HttpRequest) -> frozenset[int]:
-    """Organizations the user owns or manages, memoised on the request (admin asks many times per page)."""
-    cached = getattr(request, "_managed_organization_ids", None)
-    if cached is None:
-        user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
-            cached = frozenset()
-        else:
-            cached = frozenset(managed_organizations(user=user).values_list("pk", flat=True))
-        request._managed_organization_ids = cached
-    return cached
-
-
-def owned_organization_ids(request: HttpRequest) -> frozenset[int] | None:
-    """Organizations where the user is owner; ``None`` means all (superuser)."""
-    if request.user.is_superuser:
-        return None
-    cached = getattr(request, "_owned_organization_ids", None)
-    if cached is None:
-        cached = frozenset(
-            Membership.objects.filter(user=request.user, role=Membership.Role.OWNER).values_list(
-                "organization_id", flat=True
-            )
-        )
-        request._owned_organization_ids = cached
-    return cached
-
-
-def can_manage(request: HttpRequest, organization_id: int | None = None) -> bool:
-    """Without an id: does the user manage any organization at all?"""
-    user = request.user
-    if user.is_active and user.is_superuser:
-        return True
-    ids = managed_organization_ids(request)
-    return bool(ids) if organization_id is None else organization_id in ids
+# The request-memoised answers of organizations.access, under the names the admin classes use.
+managed_organization_ids = access.request_managed_ids
+owned_organization_ids = access.request_owned_ids
+can_manage = access.request_can_manage
 
 
 def limit_foreign_key(request: HttpRequest, db_field: models.ForeignKey, kwargs: dict) -> None:

@@ -24,8 +24,9 @@ from common.i18n import active_language, pick
 from events.admin.scoping import OrganizationScopedAdmin, can_manage
 from events.forms import SessionAdminForm
 from events.models import Event, Session
-from events.selectors import managed_organizations, organization_week_sessions
+from events.selectors import organization_week_sessions
 from events.services import Slot, localize, session_overlaps
+from organizations import access
 
 # --- shared with the event page's session inline -----------------------------------------------
 
@@ -190,7 +191,7 @@ class SessionAdmin(OrganizationScopedAdmin):
         """The week's sessions of the user's organizations, one column a day, in each organization's zone."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        organizations = list(managed_organizations(user=request.user).order_by("slug"))
+        organizations = list(access.managed_organizations(user=request.user).order_by("slug"))
         chosen = request.GET.get("organization", "")
         selected = [org for org in organizations if str(org.pk) == chosen] or organizations
         today_zone = zoneinfo.ZoneInfo(selected[0].timezone) if len(selected) == 1 else None

@@ -13,10 +13,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import Forbidden
-from common.models import ApiToken
-from common.tokens import api_token_create, api_token_revoke, ensure_can_issue_token, manageable_token_user_ids
 from events.admin.scoping import can_manage
 from events.forms import UserIdentifierField
+from organizations.models import ApiToken
+from organizations.tokens import api_token_create, api_token_revoke, ensure_can_issue_token, manageable_token_user_ids
 
 
 class ApiTokenAdminForm(forms.ModelForm):

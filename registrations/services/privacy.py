@@ -35,9 +35,10 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, NotFound
 from common.i18n import pick
+from common.models import IdempotencyKey
 from events.models import Event
 from registrations import consent, tickets
-from registrations.models import CalendarFeed, IdempotencyKey, Payment, Registration, StripeEvent, Ticket
+from registrations.models import CalendarFeed, Payment, Registration, StripeEvent, Ticket
 from registrations.selectors import event_is_over
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 from audit.models import AuditAction, AuditEntry
 from checkin import services as checkin_services
 from events import services as event_services
-from events.models import Event, Membership
+from events.models import Event
 from notifications import services as notification_services
+from organizations.models import Membership
 from registrations import services as registration_services
 from tests.checkin.conftest import code_of, open_session
 from tests.factories import (
@@ -292,7 +293,7 @@ def test_admin_membership_add_is_audited(client, staff_manager, organization):
     volunteer = UserFactory()
     client.force_login(staff_manager)
     response = client.post(
-        reverse("admin:events_membership_add"),
+        reverse("admin:organizations_membership_add"),
         {"user": volunteer.username, "organization": organization.pk, "role": Membership.Role.VOLUNTEER},
     )
     assert response.status_code == 302, response.content[:2000]
@@ -304,7 +305,7 @@ def test_admin_membership_add_is_audited(client, staff_manager, organization):
 def test_admin_membership_delete_is_audited(client, staff_manager, organization):
     membership = MembershipFactory(organization=organization, role=Membership.Role.VOLUNTEER)
     client.force_login(staff_manager)
-    response = client.post(reverse("admin:events_membership_delete", args=[membership.pk]), {"post": "yes"})
+    response = client.post(reverse("admin:organizations_membership_delete", args=[membership.pk]), {"post": "yes"})
     assert response.status_code == 302
     only_entry(action=AuditAction.ADMIN_DELETE, actor=staff_manager, target_id=str(membership.pk))
 

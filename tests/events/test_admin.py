@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.forms import QuestionChoicesField, TranslationsWidget
-from events.models import Category, Event, Membership, Session
+from events.models import Event, Session
+from organizations.models import Category, Membership
 from tests.factories import (
     CategoryFactory,
     EventFactory,
@@ -103,8 +104,12 @@ def read_form(response, form_id: str) -> dict:
     return {name: values if len(values) > 1 else values[0] for name, values in reader.data.items()}
 
 
+TENANCY_MODELS = ("organization", "membership", "venue", "category")
+
+
 def admin_url(name: str, *args) -> str:
-    return reverse(f"admin:events_{name}", args=args)
+    app = "organizations" if name.split("_")[0] in TENANCY_MODELS else "events"
+    return reverse(f"admin:{app}_{name}", args=args)
 
 
 def page_text(response) -> str:

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, SessionOverlap
 from events import services
-from events.models import Event, Membership, Session
+from events.models import Event, Session
+from organizations.models import Membership
 from tests.factories import EventFactory, MembershipFactory, SessionFactory, UserFactory, VenueFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")

@@ -15,10 +15,11 @@ from django.core import mail
 from django.utils import timezone
 
 from backend.celery import app as celery_app
+from common.models import IdempotencyKey
 from events.models import Question
 from notifications.models import Feedback, Notification
 from registrations import consent, services
-from registrations.models import CalendarFeed, IdempotencyKey, Payment, Registration, StripeEvent
+from registrations.models import CalendarFeed, Payment, Registration, StripeEvent
 from registrations.services.privacy import erased_email
 from registrations.tasks import anonymise_old_registrations
 from tests.factories import (

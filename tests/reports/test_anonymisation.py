@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from events.models import Membership
+from organizations.models import Membership
 from registrations import services
 from registrations.models import Registration
 from registrations.tasks import anonymise_old_registrations

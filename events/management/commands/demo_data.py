@@ -24,8 +24,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from events.models import Category, Event, Membership, Organization, Question, Session, Venue
+from events.models import Event, Question, Session
 from events.services import event_create, event_publish, localize, session_create, sessions_generate
+from organizations.models import Category, Membership, Organization, Venue
 from registrations.models import Registration
 
 ORG_SLUG = "chaoyang-international"

@@ -1,6 +1,6 @@
 """API token authentication with a short cache, so a door scanner's every request skips a query.
 
-Two kinds of token are accepted under ``Authorization: Token <key>``: named ``common.ApiToken``s
+Two kinds of token are accepted under ``Authorization: Token <key>``: named ``organizations.ApiToken``s
 (made in the admin, stored as digests) and DRF's ``authtoken.Token`` (one per user, older
 clients). A token deleted in the admin, or a user deactivated, stops working at once in every
 process that shares the cache (Redis in production): the signals below drop the cached entry.
@@ -21,7 +21,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from common.models import KEY_PREFIX, ApiToken, token_digest
+from organizations import access
+from organizations.models import KEY_PREFIX, ApiToken, Membership, token_digest
 
 
 def _key(digest: str) -> str:
@@ -64,3 +65,8 @@ def _forget_changed_user(sender, instance, **kwargs) -> None:
     digests = [token_digest(key) for key in Token.objects.filter(user_id=instance.pk).values_list("key", flat=True)]
     digests += ApiToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True)
     cache.delete_many([_key(digest) for digest in digests])
+
+
+@receiver([post_save, post_delete], sender=Membership)
+def _forget_checkin_roles(sender, instance: Membership, **kwargs) -> None:
+    access.forget_roles(user_id=instance.user_id)

@@ -11,8 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from common.exceptions import Forbidden
-from common.models import KEY_PREFIX, ApiToken, token_digest
-from events.models import Membership
+from organizations.models import KEY_PREFIX, ApiToken, Membership, token_digest
 
 
 def manageable_token_user_ids(*, user: AbstractBaseUser):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
+from organizations import access
+
 
 class IsOrganizer(permissions.IsAuthenticated):
     """Owner or manager of at least one organization, or a superuser. Anonymous → 401."""
@@ -19,11 +21,4 @@ class IsOrganizer(permissions.IsAuthenticated):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        user = request.user
-        if not user.is_active:
-            return False
-        if user.is_superuser:
-            return True
-        from events.selectors import managed_organizations
-
-        return managed_organizations(user=user).exists()
+        return access.manages_any(user=request.user)
