@@ -48,7 +48,12 @@ INSTALLED_APPS = [
     "registrations",
     "checkin",
     "notifications",
+    # desks: each audience's screens and the use cases that span apps
+    "pages",
+    "organizer",
+    "privacy",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -373,7 +373,7 @@ def verify(outcomes: list[Outcome], sink: Sink, fixture: dict) -> dict:
 
     from checkin.models import CheckIn
     from notifications.models import Notification
-    from notifications.services import STATUS_KINDS
+    from notifications.outbox import STATUS_KINDS
     from registrations.models import Registration, Ticket
 
     found: dict = {}

@@ -155,11 +155,12 @@ def make_attendees(count: int):
 def sample_message() -> bytes:
     """One rendered reminder, as bytes on the wire: the baseline sends exactly this."""
     from notifications import messages
-    from notifications.services import Kind, _row
+    from notifications.outbox import Kind
+    from notifications.outbox import row as outbox_row
     from registrations.models import Registration
 
     registration = Registration.objects.select_related("event__organization", "event__venue").order_by("id").first()
-    row = _row(registration=registration, kind=Kind.REMINDER, session=registration.event.sessions.get())
+    row = outbox_row(registration=registration, kind=Kind.REMINDER, session=registration.event.sessions.get())
     row.registration = registration
     row.pk = 0  # never saved: only rendered
     return messages.build(row).message.message().as_bytes(linesep="\r\n")

@@ -1,3 +1,4 @@
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, JsonResponse
@@ -26,10 +27,9 @@ def healthz(request):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         checks["broker"] = "eager"
     else:
-        from backend.celery import app
-
         try:
-            with app.connection_for_write() as conn:
+            # The project's Celery app is the current one (backend/__init__.py creates it first).
+            with current_app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
 from events.models import Event, Session
@@ -117,3 +119,51 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 def event_registrations(*, event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).select_related("event").prefetch_related("tickets").order_by("id")
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """Whether an event takes registrations now, and if not, why: one answer for the form on the
+    event page and for the registration service (which turns ``code`` into its error)."""
+
+    open: bool
+    code: str = ""  # not_found | event_cancelled | registration_not_open | registration_closed | event_over | …
+    message: str = ""
+    opens_at: dt.datetime | None = None
+
+
+def registration_state(
+    *, event: Event, ends_at: dt.datetime | None, now: dt.datetime, payments_enabled: bool
+) -> RegistrationState:
+    """``ends_at``: the end of the event's last session that is not cancelled (None: no session).
+
+    ``payment_unavailable`` closes only a paid event that cannot be paid at all (online payment
+    off and no payment at the door); the service checks the payer's own choice itself.
+    """
+    if event.status == Event.Status.DRAFT:
+        return RegistrationState(False, "not_found", str(_("No such event.")))
+    if event.status == Event.Status.CANCELLED:
+        return RegistrationState(False, "event_cancelled", str(_("This event has been cancelled.")))
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationState(
+            False,
+            "registration_not_open",
+            str(_("Registration has not opened yet.")),
+            opens_at=event.registration_opens_at,
+        )
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return RegistrationState(False, "registration_closed", str(_("Registration has closed.")))
+    if ends_at is None or ends_at <= now:
+        return RegistrationState(False, "event_over", str(_("This event is over.")))
+    if event.price > 0 and not payments_enabled and not event.allow_pay_at_door:
+        return RegistrationState(
+            False,
+            "payment_unavailable",
+            str(
+                _(
+                    "Online payment is not available at the moment, so this paid event cannot be booked online. "
+                    "Please try again later or contact the organizer."
+                )
+            ),
+        )
+    return RegistrationState(True)
