@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
-from registrations.models import Registration
+from registrations.models import CalendarFeed, Registration
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -49,8 +49,6 @@ def calendar_feed_urls(*, email: str) -> dict[str, str] | None:
     """The https:// and webcal:// URLs of the address's private feed, or None if it has none.
 
     Only ever put in an email to that address (see ``calendar_feed_send``)."""
-    from registrations.models import CalendarFeed
-
     token = CalendarFeed.objects.filter(email=email).values_list("token", flat=True).first()
     if token is None:
         return None

@@ -26,9 +26,8 @@ from django.utils import timezone
 
 from events.models import Event, Question, Session
 from events.recurrence import localize
-from events.services import event_create, event_publish, session_create
+from events.services import event_create, event_publish, session_create, sessions_generate
 from organizations.models import Category, Membership, Organization, Venue
-from organizer.services import sessions_generate
 from registrations.models import Registration
 from registrations.services import registration_create
 
@@ -235,7 +234,7 @@ class DemoEvent:
     first_start: dt.datetime  # naive, local to ORG_TIMEZONE
     duration: dt.timedelta
     kind: str = Event.Kind.EVENT
-    rule: str = ""  # an RRULE makes a series through sessions_generate
+    rule: str = ""  # an RRULE makes a series through sessions_generate (a new event: nobody to notify)
     price: Decimal = Decimal("0")
     questions: tuple[dict, ...] = field(default_factory=tuple)
     publish: bool = True
