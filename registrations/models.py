@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.models import Event
+from registrations.shortcodes import new_short_code
 
 
 def new_token() -> str:
@@ -105,6 +106,8 @@ class Ticket(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tickets")
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=200)
+    # Read out or typed at the door when the QR will not scan (see registrations/shortcodes.py).
+    short_code = models.CharField(max_length=8, unique=True, default=new_short_code, editable=False)
 
     class Meta:
         ordering = ["registration_id", "position"]

@@ -21,8 +21,10 @@ def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
     return last is not None and last <= now
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def _absolute(path: str, absolute: bool = True) -> str:
+    """``SITE_URL`` + path for what leaves the site (emails, API bodies, calendars); our own pages
+    pass ``absolute=False`` so their links work on whatever host and port served them."""
+    return f"{settings.SITE_URL}{path}" if absolute else path
 
 
 def manage_url(*, registration: Registration) -> str:
@@ -30,15 +32,15 @@ def manage_url(*, registration: Registration) -> str:
     return _absolute(f"/manage/{registration.manage_token}/")
 
 
-def registration_links(*, registration: Registration) -> dict[str, str | None]:
+def registration_links(*, registration: Registration, absolute: bool = True) -> dict[str, str | None]:
     """Private links of one registration; ticket and calendar only once it is confirmed."""
     token = registration.manage_token
-    links: dict[str, str | None] = {"manage_url": manage_url(registration=registration)}
+    links: dict[str, str | None] = {"manage_url": _absolute(f"/manage/{token}/", absolute)}
     confirmed = registration.status == Registration.Status.CONFIRMED
     ticket = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": "png"})
     calendar = reverse("registrations:registration-calendar", kwargs={"pk": registration.pk})
-    links["ticket_url"] = _absolute(f"{ticket}?token={token}") if confirmed else None
-    links["calendar_url"] = _absolute(f"{calendar}?token={token}") if confirmed else None
+    links["ticket_url"] = _absolute(f"{ticket}?token={token}", absolute) if confirmed else None
+    links["calendar_url"] = _absolute(f"{calendar}?token={token}", absolute) if confirmed else None
     return links
 
 
@@ -55,15 +57,15 @@ def calendar_feed_urls(*, email: str) -> dict[str, str] | None:
     return {"feed_url": https_url, "webcal_url": "webcal://" + https_url.split("://", 1)[1]}
 
 
-def payment_url(*, registration: Registration) -> str:
+def payment_url(*, registration: Registration, absolute: bool = True) -> str:
     """Our own stable link that opens (or reopens) Stripe Checkout for a pending registration."""
     path = reverse("registrations:registration-pay", kwargs={"pk": registration.pk})
-    return _absolute(f"{path}?token={registration.manage_token}")
+    return _absolute(f"{path}?token={registration.manage_token}", absolute)
 
 
-def ticket_image_url(*, registration: Registration, position: int, fmt: str) -> str:
+def ticket_image_url(*, registration: Registration, position: int, fmt: str, absolute: bool = True) -> str:
     path = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": fmt})
-    return _absolute(f"{path}?token={registration.manage_token}&seat={position}")
+    return _absolute(f"{path}?token={registration.manage_token}&seat={position}", absolute)
 
 
 def user_manages_event(*, user, event: Event) -> bool:

@@ -213,15 +213,19 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         "tickets": [],
     }
     if registration.status == Registration.Status.PENDING_PAYMENT:
-        context["payment_url"] = selectors.payment_url(registration=registration)
+        context["payment_url"] = selectors.payment_url(registration=registration, absolute=False)
     if confirmed:
-        links = selectors.registration_links(registration=registration)
+        links = selectors.registration_links(registration=registration, absolute=False)
         context["tickets"] = [
             TicketView(
                 name=ticket.name,
                 position=ticket.position,
-                svg_url=selectors.ticket_image_url(registration=registration, position=ticket.position, fmt="svg"),
-                png_url=selectors.ticket_image_url(registration=registration, position=ticket.position, fmt="png"),
+                svg_url=selectors.ticket_image_url(
+                    registration=registration, position=ticket.position, fmt="svg", absolute=False
+                ),
+                png_url=selectors.ticket_image_url(
+                    registration=registration, position=ticket.position, fmt="png", absolute=False
+                ),
             )
             for ticket in registration.tickets.all()
         ]

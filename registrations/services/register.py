@@ -31,8 +31,9 @@ from common.i18n import normalize_language
 from events.models import Event, Question
 from notifications import services as notifications
 from registrations import consent
-from registrations.models import Registration, Ticket
+from registrations.models import Registration
 from registrations.selectors import event_is_over
+from registrations.shortcodes import tickets_create
 
 MAX_TEXT_ANSWER = 1000
 
@@ -310,10 +311,7 @@ def _registration_insert(
         registration.waitlisted_at = now
     # A second active registration of this address fails here, on the partial unique index.
     registration.save(force_insert=True)
-    tickets = Ticket.objects.bulk_create(
-        Ticket(registration=registration, position=position, name=(registration.name if position == 0 else guest))
-        for position, guest in enumerate(["", *guests])
-    )
+    tickets = tickets_create(registration=registration, names=[registration.name, *guests])
     _save_counters(event)
     notifications.notify_registration_status(registration=registration)
     registration._prefetched_objects_cache = {"tickets": tickets}
