@@ -3,6 +3,7 @@
 from django.urls import path
 
 from events import views as event_views
+from registrations import my_pages
 from registrations import views as registration_views
 
 app_name = "pages"
@@ -16,4 +17,6 @@ urlpatterns = [
     path("manage/<str:token>/data.json", registration_views.manage_data, name="manage-data"),
     path("manage/<str:token>/calendar-feed/", registration_views.manage_calendar_feed, name="manage-calendar-feed"),
     path("manage/<str:token>/erase/", registration_views.manage_erase, name="manage-erase"),
+    path("my/", my_pages.my_registrations, name="my-registrations"),
+    path("my/<str:token>/", my_pages.my_registrations_list, name="my-registrations-list"),
 ]

@@ -219,6 +219,17 @@ def notify_calendar_feed(*, registration: Registration, now: dt.datetime | None 
     return created[0] if created else None
 
 
+def notify_my_registrations(
+    *, registration: Registration, language: str, now: dt.datetime | None = None
+) -> Notification | None:
+    """Mail the address of ``registration`` (its latest) the link to all its registrations, in
+    the language it was asked in; once per window however often it is asked (None then)."""
+    row = _row(registration=registration, kind=Kind.MY_REGISTRATIONS, suffix=_window(now))
+    row.language = normalize_language(language) or row.language
+    created = _insert([row])
+    return created[0] if created else None
+
+
 def _active_registrations(event_id: int):
     return Registration.objects.filter(event_id=event_id, status__in=Registration.ACTIVE).only(
         "pk", "email", "language", "event_id"

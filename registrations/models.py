@@ -196,3 +196,19 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class RegistrationsLink(models.Model):
+    """A private, expiring link to "My registrations": every registration of one address.
+
+    Only ever mailed to that address (``my_registrations_link_send``), since whoever holds it sees
+    the address's registrations with every organization. The token is random (``new_token``, 256
+    bits) and stops working at ``expires_at``."""
+
+    email = models.EmailField(db_index=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"My registrations link of {self.email}"

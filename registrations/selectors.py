@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from common.exceptions import NotFound
 from events.models import Event, Membership, Session
-from registrations.models import Registration
+from registrations.models import Registration, RegistrationsLink
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -128,3 +129,33 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 def event_registrations(*, event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).select_related("event").prefetch_related("tickets").order_by("id")
+
+
+# --- "My registrations": every registration of one address, behind an expiring mailed link ------
+
+
+def my_registrations_url(*, email: str, now: dt.datetime | None = None) -> str | None:
+    """The newest unexpired link of the address, absolute (it goes in an email), or None."""
+    link = (
+        RegistrationsLink.objects.filter(email=email, expires_at__gt=now or timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+    return _absolute(reverse("pages:my-registrations-list", kwargs={"token": link.token})) if link else None
+
+
+def my_registrations_link(*, token: str, now: dt.datetime) -> RegistrationsLink | None:
+    if not token or len(token) > 64:
+        return None
+    return RegistrationsLink.objects.filter(token=token, expires_at__gt=now).first()
+
+
+def my_registrations(*, email: str) -> QuerySet[Registration]:
+    """The address's registrations (not erased), newest first, with what the list shows loaded."""
+    sessions = Session.objects.select_related("venue").order_by("starts_at", "id")
+    return (
+        Registration.objects.filter(email=email, anonymised_at__isnull=True)
+        .select_related("event", "event__organization", "event__venue")
+        .prefetch_related("tickets", Prefetch("event__sessions", queryset=sessions))
+        .order_by("-created_at", "-id")
+    )
