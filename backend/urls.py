@@ -5,10 +5,11 @@ from drf_spectacular.views import SpectacularAPIView
 
 from common.docs import api_docs
 from common.throttling import throttle_login
-from common.views import healthz, media
+from common.views import favicon, healthz, media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     re_path(r"^media/(?P<path>.+)$", media, name="media"),
     path("admin/login/", throttle_login(admin.site.login), name="admin-login"),  # before the admin's own
     path("admin/", admin.site.urls),

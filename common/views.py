@@ -70,3 +70,11 @@ def media(request, path: str):
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site, also on pages that name no icon (admin, API docs)."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static as static_url
+
+    return HttpResponsePermanentRedirect(static_url("huiguan/icons/favicon.ico"))

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from events import posters
 from events import views as event_views
 from registrations import my_pages
 from registrations import views as registration_views
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", event_views.event_list, name="event-list"),
     path("events/<slug:slug>/", event_views.event_detail, name="event-detail"),
     path("events/<slug:slug>/register/", registration_views.register, name="register"),
+    path("events/<slug:slug>/poster/", posters.event_poster, name="event-poster"),
+    path("events/<slug:slug>/qr.svg", posters.event_qr, name="event-qr"),
     path("manage/<str:token>/", registration_views.manage, name="manage"),
     path("manage/<str:token>/cancel/", registration_views.manage_cancel, name="manage-cancel"),
     path("manage/<str:token>/data.json", registration_views.manage_data, name="manage-data"),

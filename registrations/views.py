@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from common.exceptions import DomainError, InvalidInput, NotFound
+from common.exceptions import AlreadyRegistered, DomainError, InvalidInput, NotFound
 from common.i18n import active_language, pick
 from common.throttling import (
     RegistrationPerEmailThrottle,
@@ -30,11 +30,13 @@ from common.throttling import (
     too_many_requests,
 )
 from common.views import PRIVATE_REFERRER_POLICY
+from events import presentation
 from events.models import Event, Question, Session
 from events.views import VenueView, event_page, get_event, lang_query, not_found, page_context, session_views
 from registrations import calendars, selectors, services
 from registrations.forms import RegistrationForm
 from registrations.models import Registration
+from registrations.shortcodes import format_short_code
 
 MANAGE_TOKEN_MAX_LENGTH = 64
 
@@ -86,7 +88,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_domain_errors(exc)
         except NotFound:
             return not_found(request, _("This event does not exist or is no longer published."))
-        except DomainError as exc:  # AlreadyRegistered, RegistrationClosed, PaymentUnavailable
+        except AlreadyRegistered as exc:  # the address is the field to look at
+            form.add_error("email", exc.message)
+        except DomainError as exc:  # RegistrationClosed, PaymentUnavailable
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Thank you for registering. Keep the link to this page: it is yours alone."))
@@ -166,6 +170,7 @@ class TicketView:
     position: int
     svg_url: str
     png_url: str
+    short_code: str = ""
 
 
 def _answers(registration: Registration, language: str) -> list[tuple[str, str]]:
@@ -226,6 +231,7 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
                 png_url=selectors.ticket_image_url(
                     registration=registration, position=ticket.position, fmt="png", absolute=False
                 ),
+                short_code=format_short_code(ticket.short_code),
             )
             for ticket in registration.tickets.all()
         ]
@@ -233,6 +239,10 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         context["feed_request_url"] = reverse("pages:manage-calendar-feed", kwargs={"token": registration.manage_token})
         now = timezone.now()
         upcoming = [s for s in event.sessions.all() if not s.is_cancelled and s.ends_at >= now]
+        context["ticket_session"] = next(iter(upcoming), None) or next(
+            (s for s in event.sessions.all() if not s.is_cancelled), None
+        )
+        context["timezone_label"] = presentation.timezone_label(event.timezone, language)
         if upcoming and event.status != Event.Status.CANCELLED:
             context["google_url"] = google_calendar_url(event=event, session=upcoming[0], language=language)
     return page_context(request, **context)

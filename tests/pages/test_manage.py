@@ -213,7 +213,7 @@ def test_manage_page_query_count_does_not_grow_with_guests(client, django_assert
     with django_assert_num_queries(5):
         client.get(manage_url(small))
     with django_assert_num_queries(5):
-        assert html(client.get(manage_url(big))).count('class="ticket"') == 3
+        assert html(client.get(manage_url(big))).count('class="ticket-card"') == 3
 
 
 def test_online_link_only_for_confirmed_registrations(client):
