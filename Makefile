@@ -81,6 +81,9 @@ vendor:
 	cd $$(mktemp -d) && npm pack --silent jsqr@1.4.0 && tar xzf jsqr-1.4.0.tgz && \
 		echo "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859  package/dist/jsQR.js" | sha256sum -c - && \
 		cp package/dist/jsQR.js $(CURDIR)/checkin/static/checkin/vendor/jsQR-1.4.0.js
+	cd $$(mktemp -d) && npm pack --silent axe-core@4.10.3 && tar xzf axe-core-4.10.3.tgz && \
+		echo "880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb  package/axe.min.js" | sha256sum -c - && \
+		cp package/axe.min.js $(CURDIR)/tests/browser/vendor/axe-4.10.3.min.js
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -10,10 +10,11 @@
   }
 
   // A form that came back with errors: the summary takes the focus (the server marks it
-  // autofocus; this covers browsers that skip autofocus on a non-control) and is in view.
+  // autofocus; this covers browsers that skip autofocus on a non-control) and comes into view,
+  // so on a phone the visitor sees what went wrong rather than the top of the page.
   const summary = document.getElementById("error-summary");
-  if (summary && document.activeElement !== summary) {
-    summary.focus({ preventScroll: true });
+  if (summary) {
+    if (document.activeElement !== summary) summary.focus({ preventScroll: true });
     summary.scrollIntoView({ block: "start" });
   }
 })();
