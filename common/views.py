@@ -1,6 +1,8 @@
+from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static as static_url
 from django.utils.translation import gettext as _
 from django.views import defaults, static
 from django.views.decorators.cache import never_cache
@@ -26,10 +28,9 @@ def healthz(request):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         checks["broker"] = "eager"
     else:
-        from backend.celery import app
-
         try:
-            with app.connection_for_write() as conn:
+            # The project's Celery app is the current one (backend/__init__.py creates it first).
+            with current_app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001
@@ -74,7 +75,4 @@ def media(request, path: str):
 
 def favicon(request):
     """Browsers ask for /favicon.ico on every site, also on pages that name no icon (admin, API docs)."""
-    from django.http import HttpResponsePermanentRedirect
-    from django.templatetags.static import static as static_url
-
     return HttpResponsePermanentRedirect(static_url("huiguan/icons/favicon.ico"))

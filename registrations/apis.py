@@ -16,12 +16,12 @@ from rest_framework.views import APIView
 from common.exceptions import InvalidInput, NotFound
 from common.i18n import active_language, content_languages
 from common.idempotency import idempotent
-from common.permissions import IsOrganizer
 from common.schema import error_response
 from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThrottle
 from events import selectors as event_selectors
 from events.filters import EventFilter
 from events.models import Event
+from organizations.permissions import IsOrganizer
 from registrations import calendars, consent, exports, selectors, services, tickets
 from registrations.filters import RegistrationFilter
 from registrations.models import CalendarFeed, Registration
@@ -38,17 +38,20 @@ PAYMENT_UNAVAILABLE = error_response("Online payment is not configured or Stripe
 ICS = "text/calendar; charset=utf-8"
 
 
-def _token(request) -> str | None:
+def manage_token_from(request) -> str | None:
     return request.headers.get("X-Manage-Token") or request.query_params.get("token")
 
 
-def _registration(request, pk: int, *, organizers: bool = True) -> Registration:
-    return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user, organizers=organizers)
+def registration_from_request(request, pk: int, *, organizers: bool = True) -> Registration:
+    """The registration ``pk`` if the caller holds its manage token, owns it, or (``organizers``) manages it."""
+    return selectors.registration_for_request(
+        pk=pk, token=manage_token_from(request), user=request.user, organizers=organizers
+    )
 
 
 def _access(request, pk: int) -> tuple[Registration, bool]:
     """The registration and whether the caller is its attendee (else one of its organizers)."""
-    return selectors.registration_access(pk=pk, token=_token(request), user=request.user)
+    return selectors.registration_access(pk=pk, token=manage_token_from(request), user=request.user)
 
 
 class RegistrationCreateApi(APIView):
@@ -137,29 +140,6 @@ class PrivacyConsentApi(APIView):
         return response
 
 
-class RegistrationDataApi(APIView):
-    """Your personal data in this registration: GET downloads it as JSON, DELETE erases it
-    (an active registration of an event still to come is cancelled first). With the manage token
-    or as the signed-in owner; organizers have their own views and the anonymisation action."""
-
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(parameters=[TOKEN_PARAM], responses={200: OpenApiTypes.OBJECT})
-    def get(self, request, pk: int):
-        registration = _registration(request, pk, organizers=False)
-        response = Response(services.registration_export(registration_id=registration.pk))
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = f'attachment; filename="{services.export_filename(registration.pk)}"'
-        return response
-
-    @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})
-    def delete(self, request, pk: int):
-        registration = _registration(request, pk, organizers=False)
-        services.registration_erase(registration_id=registration.pk)
-        erased = Registration.objects.select_related("event").prefetch_related("tickets").get(pk=registration.pk)
-        return Response(RegistrationSerializer(erased).data)
-
-
 class RegistrationCheckoutApi(APIView):
     """Start (or resume) Stripe Checkout. POST answers JSON; GET redirects the browser there."""
 
@@ -171,7 +151,7 @@ class RegistrationCheckoutApi(APIView):
         responses={200: OpenApiTypes.OBJECT, 409: error_response("Not waiting for payment."), 503: PAYMENT_UNAVAILABLE},
     )
     def post(self, request, pk: int):
-        payment = services.checkout_start(registration_id=_registration(request, pk).pk)
+        payment = services.checkout_start(registration_id=registration_from_request(request, pk).pk)
         return Response({"checkout_url": payment.checkout_url, "checkout_session_id": payment.checkout_session_id})
 
     @extend_schema(
@@ -179,7 +159,7 @@ class RegistrationCheckoutApi(APIView):
         responses={302: None, 409: error_response("Not waiting for payment."), 503: PAYMENT_UNAVAILABLE},
     )
     def get(self, request, pk: int):
-        payment = services.checkout_start(registration_id=_registration(request, pk).pk)
+        payment = services.checkout_start(registration_id=registration_from_request(request, pk).pk)
         return HttpResponseRedirect(payment.checkout_url)
 
 
@@ -190,7 +170,7 @@ class RegistrationCheckoutApi(APIView):
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def registration_ticket(request, pk: int, fmt: str):
-    registration = _registration(request, pk)
+    registration = registration_from_request(request, pk)
     if registration.status != Registration.Status.CONFIRMED:
         raise NotFound("This registration has no ticket (it is not confirmed).")
     try:
@@ -221,7 +201,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def registration_calendar(request, pk: int):
-    registration = _registration(request, pk)
+    registration = registration_from_request(request, pk)
     if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
         raise NotFound("The calendar invite comes once the registration is confirmed.")
     # A download is not an invitation to reply to (REQUEST is for the one in the email): PUBLISH.
@@ -292,7 +272,7 @@ class RegistrationCalendarFeedApi(APIView):
         responses={202: OpenApiTypes.OBJECT},
     )
     def post(self, request, pk: int):
-        registration = _registration(request, pk, organizers=False)
+        registration = registration_from_request(request, pk, organizers=False)
         if registration.anonymised_at is not None:
             raise NotFound()
         data = CalendarFeedRequestSerializer(data=request.data)

@@ -43,12 +43,14 @@ METHODS = ("REQUEST", "PUBLISH", "CANCEL")
 ENDED_REGISTRATION = (Registration.Status.CANCELLED, Registration.Status.EXPIRED)
 
 
-def registration_invite(*, registration: Registration, method: str = "REQUEST") -> bytes:
+def registration_invite(*, registration: Registration, method: str = "REQUEST", language: str | None = None) -> bytes:
     """The iTIP message sent to a registrant: every session of the event, with them as attendee.
 
     A cancelled or expired registration, or a cancelled event, always gives ``METHOD:CANCEL`` with
     every VEVENT cancelled and SEQUENCE one above the session's, so clients accept the removal.
     ``method="PUBLISH"`` gives a plain download without ATTENDEE (RFC 5546 §3.2.1 forbids it there).
+    ``language``: the message's language when the invite goes with an email (resolved once, on
+    its outbox row), so the invite and the email around it always agree; else the registration's.
     """
     method = method.upper()
     if method not in METHODS:
@@ -56,7 +58,7 @@ def registration_invite(*, registration: Registration, method: str = "REQUEST") 
     event = registration.event
     if registration.status in ENDED_REGISTRATION or event.status == Event.Status.CANCELLED:
         method = "CANCEL"
-    language = _language(registration.language, event)
+    language = language or _language(registration.language, event)
     calendar = _calendar(method=method)
     stamp = timezone.now()
     attendee = None if method == "PUBLISH" else registration

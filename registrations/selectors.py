@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
-from events.models import Event, Membership, Session
-from registrations.models import Registration, RegistrationsLink
+from events.models import Event, Session
+from organizations import access
+from registrations.models import CalendarFeed, Registration, RegistrationsLink
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -49,8 +52,6 @@ def calendar_feed_urls(*, email: str) -> dict[str, str] | None:
     """The https:// and webcal:// URLs of the address's private feed, or None if it has none.
 
     Only ever put in an email to that address (see ``calendar_feed_send``)."""
-    from registrations.models import CalendarFeed
-
     token = CalendarFeed.objects.filter(email=email).values_list("token", flat=True).first()
     if token is None:
         return None
@@ -67,16 +68,6 @@ def payment_url(*, registration: Registration, absolute: bool = True) -> str:
 def ticket_image_url(*, registration: Registration, position: int, fmt: str, absolute: bool = True) -> str:
     path = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": fmt})
     return _absolute(f"{path}?token={registration.manage_token}&seat={position}", absolute)
-
-
-def user_manages_event(*, user, event: Event) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=user, organization_id=event.organization_id, role__in=Membership.MANAGING_ROLES
-    ).exists()
 
 
 def registration_access(*, pk: int, token: str | None, user, organizers: bool = True) -> tuple[Registration, bool]:
@@ -99,7 +90,7 @@ def registration_access(*, pk: int, token: str | None, user, organizers: bool = 
     if user is not None and user.is_authenticated:
         if registration.user_id == user.pk:
             return registration, True
-        if organizers and user_manages_event(user=user, event=registration.event):
+        if organizers and access.can_manage(user=user, organization_id=registration.event.organization_id):
             return registration, False
     raise NotFound()
 
@@ -129,6 +120,54 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 def event_registrations(*, event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).select_related("event").prefetch_related("tickets").order_by("id")
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """Whether an event takes registrations now, and if not, why: one answer for the form on the
+    event page and for the registration service (which turns ``code`` into its error)."""
+
+    open: bool
+    code: str = ""  # not_found | event_cancelled | registration_not_open | registration_closed | event_over | …
+    message: str = ""
+    opens_at: dt.datetime | None = None
+
+
+def registration_state(
+    *, event: Event, ends_at: dt.datetime | None, now: dt.datetime, payments_enabled: bool
+) -> RegistrationState:
+    """``ends_at``: the end of the event's last session that is not cancelled (None: no session).
+
+    ``payment_unavailable`` closes only a paid event that cannot be paid at all (online payment
+    off and no payment at the door); the service checks the payer's own choice itself.
+    """
+    if event.status == Event.Status.DRAFT:
+        return RegistrationState(False, "not_found", str(_("No such event.")))
+    if event.status == Event.Status.CANCELLED:
+        return RegistrationState(False, "event_cancelled", str(_("This event has been cancelled.")))
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationState(
+            False,
+            "registration_not_open",
+            str(_("Registration has not opened yet.")),
+            opens_at=event.registration_opens_at,
+        )
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return RegistrationState(False, "registration_closed", str(_("Registration has closed.")))
+    if ends_at is None or ends_at <= now:
+        return RegistrationState(False, "event_over", str(_("This event is over.")))
+    if event.price > 0 and not payments_enabled and not event.allow_pay_at_door:
+        return RegistrationState(
+            False,
+            "payment_unavailable",
+            str(
+                _(
+                    "Online payment is not available at the moment, so this paid event cannot be booked online. "
+                    "Please try again later or contact the organizer."
+                )
+            ),
+        )
+    return RegistrationState(True)
 
 
 # --- "My registrations": every registration of one address, behind an expiring mailed link ------

@@ -9,22 +9,18 @@ is upper-cased and spaces or hyphens are dropped ("k7qm-2xpr" is "K7QM2XPR"). Co
 (``secrets``), so one cannot be derived from another, and unique across all tickets (a unique
 index): unique per event, as the door needs, and a code alone names its ticket. 29⁸ ≈ 5 × 10¹¹
 codes make a collision rare (one in ~500 000 new tickets with a million issued); the insert that hits
-one draws new codes and tries again (``tickets_create``).
+one draws new codes and tries again (``registrations.services.register.tickets_create``).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
-
-from django.db import IntegrityError, transaction
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"  # no 0 O 1 I L U V: nothing to confuse when read aloud
 LENGTH = 8
 _INPUT_RE = re.compile(rf"[{ALPHABET}]{{{LENGTH}}}")
 _SEPARATORS = re.compile(r"[\s\-·.]+")
-_ATTEMPTS = 5
 
 
 def new_short_code() -> str:
@@ -43,28 +39,3 @@ def format_short_code(code: str) -> str:
     """``K7QM2XPR`` → ``K7QM-2XPR``: two groups of four are easier to read out."""
     half = LENGTH // 2
     return f"{code[:half]}-{code[half:]}" if len(code) == LENGTH else code
-
-
-def tickets_create(*, registration, names: Iterable[str]) -> list:
-    """One ticket per seat (position 0 is the registrant), each with a fresh short code.
-
-    A short-code collision fails the unique index; the insert runs in a savepoint so the caller's
-    transaction (which holds the event lock) survives, and is retried with new codes.
-    """
-    from registrations.models import Ticket
-
-    names = list(names)
-    for attempt in range(_ATTEMPTS):
-        tickets = [
-            Ticket(registration=registration, position=position, name=name, short_code=new_short_code())
-            for position, name in enumerate(names)
-        ]
-        try:
-            with transaction.atomic():
-                return Ticket.objects.bulk_create(tickets)
-        except IntegrityError:
-            codes = [ticket.short_code for ticket in tickets]
-            collided = len(set(codes)) < len(codes) or Ticket.objects.filter(short_code__in=codes).exists()
-            if not collided or attempt == _ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import services as notifications
+from notifications import outbox
 from registrations.models import Registration, RegistrationsLink
 
 DEFAULT_LINK_HOURS = 24
@@ -37,7 +37,7 @@ def my_registrations_link_send(*, email: str, language: str, now: dt.datetime | 
     registration = latest.first()
     if registration is None:
         return False
-    if notifications.notify_my_registrations(registration=registration, language=language, now=now) is None:
+    if outbox.notify_my_registrations(registration=registration, language=language, now=now) is None:
         return False  # already mailed in this window: the link in that email still works
     RegistrationsLink.objects.create(email=email, expires_at=now + link_lifetime())
     return True

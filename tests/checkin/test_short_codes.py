@@ -4,13 +4,13 @@ import pytest
 from django.db import IntegrityError
 
 from registrations.models import Ticket
+from registrations.services.register import tickets_create
 from registrations.shortcodes import (
     ALPHABET,
     LENGTH,
     format_short_code,
     new_short_code,
     normalize_short_code,
-    tickets_create,
 )
 from tests.checkin.conftest import scan
 from tests.factories import EventFactory, RegistrationFactory
@@ -48,7 +48,8 @@ def test_every_ticket_gets_a_distinct_code_and_the_index_refuses_a_copy():
 def test_a_collision_draws_new_codes(monkeypatch):
     taken = RegistrationFactory().tickets.get().short_code
     fresh = iter([taken, "23456789"])
-    monkeypatch.setattr("registrations.shortcodes.new_short_code", lambda: next(fresh))
+    # Random codes, made to collide once: the first draw is a code already taken.
+    monkeypatch.setattr("registrations.services.register.new_short_code", lambda: next(fresh))
     registration = RegistrationFactory(tickets=False)
 
     [ticket] = tickets_create(registration=registration, names=["Li Na"])

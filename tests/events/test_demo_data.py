@@ -7,10 +7,17 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
-from events.management.commands.demo_data import Calendar, demo_events
-from events.models import Category, Event, Membership, Organization, Question, Session, Venue
+from checkin.models import CheckIn
+from checkin.selectors import open_sessions
+from demo.management.commands.demo_data import Calendar, demo_events
+from events.models import Event, Question, Session
 from events.services import Slot, localize, parse_recurrence, session_overlaps
+from notifications.models import Feedback
+from organizations.models import Category, Membership, Organization, Venue
+from registrations.models import Registration
+from reports.selectors.courses import course_summary
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 LANGUAGES = ("en", "zh-hans", "ja")
@@ -196,9 +203,6 @@ def test_demo_output_is_short_and_ends_with_urls_and_logins(settings, mailoutbox
 
 @pytest.mark.django_db
 def test_demo_has_a_session_open_for_checkin_now_with_people_in_and_to_come(client):
-    from checkin.models import CheckIn
-    from checkin.selectors import open_sessions
-    from registrations.models import Registration
 
     run_demo_data()
     today = Event.objects.get(slug="chaoyang-newcomers-welcome-afternoon")
@@ -219,9 +223,6 @@ def test_demo_has_a_session_open_for_checkin_now_with_people_in_and_to_come(clie
 
 @pytest.mark.django_db
 def test_demo_history_fills_the_reports_and_certificates():
-    from checkin.models import CheckIn
-    from notifications.models import Feedback
-    from reports.selectors.courses import course_summary
 
     run_demo_data()
     cafe = Event.objects.get(slug="chaoyang-language-exchange-cafe")
@@ -238,7 +239,6 @@ def test_demo_history_fills_the_reports_and_certificates():
 
 @pytest.mark.django_db
 def test_every_demo_event_has_a_generated_cover_image():
-    from PIL import Image
 
     run_demo_data()
     for event in Event.objects.filter(organization__slug="chaoyang-international"):

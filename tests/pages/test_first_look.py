@@ -9,11 +9,14 @@ import pytest
 from django.utils import timezone
 
 from events.models import Event
-from events.presentation import date_groups, map_url, names_the_kind, text_language, timezone_label
+from pages.presentation import date_groups, map_url, names_the_kind, text_language, timezone_label
+from pages.views.posters import public_event_url
 from registrations.models import Registration
 from registrations.shortcodes import format_short_code
+from registrations.tickets import qr_png
 from tests.factories import CategoryFactory, EventFactory, SessionFactory
 from tests.pages.conftest import field_block, form_data, html, manage_url, text
+from tests.qr import decode_qr
 
 pytestmark = pytest.mark.django_db
 
@@ -162,9 +165,6 @@ def test_the_poster_is_a4_with_a_qr_to_the_public_page(client, event, settings):
 
 
 def test_the_poster_qr_decodes_to_the_event_page(client, event, settings):
-    from events.posters import public_event_url
-    from registrations.tickets import qr_png
-    from tests.qr import decode_qr
 
     settings.SITE_URL = "https://huiguan.example.org"
     assert decode_qr(qr_png(code=public_event_url(event.slug))) == ["https://huiguan.example.org/events/tea-evening/"]
