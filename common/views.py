@@ -1,7 +1,8 @@
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static as static_url
 from django.utils.translation import gettext as _
 from django.views import defaults, static
 from django.views.decorators.cache import never_cache
@@ -70,3 +71,8 @@ def media(request, path: str):
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site, also on pages that name no icon (admin, API docs)."""
+    return HttpResponsePermanentRedirect(static_url("huiguan/icons/favicon.ico"))

@@ -300,6 +300,11 @@ def _kind_context(notification: Notification, registration: Registration, langua
     kind = notification.kind
     if kind == Kind.REMINDER:
         context["hours"] = event.reminder_hours
+    elif kind == Kind.MY_REGISTRATIONS:
+        url = selectors.my_registrations_url(email=registration.email)
+        if url is None:
+            raise Skip("the address has no unexpired link to its registrations")
+        context["my_url"] = url
     elif kind == Kind.CALENDAR_FEED:
         urls = selectors.calendar_feed_urls(email=registration.email)
         if urls is None:

@@ -34,6 +34,7 @@ class Notification(models.Model):
         ANNOUNCEMENT = "announcement", _("Announcement")
         MANAGE_LINK = "manage_link", _("Manage link")
         CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
+        MY_REGISTRATIONS = "my_registrations", _("My registrations link")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -193,6 +193,17 @@ def notify_calendar_feed(*, registration: Registration, now: dt.datetime | None 
     return created[0] if created else None
 
 
+def notify_my_registrations(
+    *, registration: Registration, language: str, now: dt.datetime | None = None
+) -> Notification | None:
+    """Mail the address of ``registration`` (its latest) the link to all its registrations, in
+    the language the form was used in; once per window however often it is asked (None then)."""
+    message = row(registration=registration, kind=Kind.MY_REGISTRATIONS, suffix=_window(now))
+    message.language = normalize_language(language) or message.language
+    created = insert([message])
+    return created[0] if created else None
+
+
 @transaction.atomic
 def notification_retry(*, notification_id: int) -> bool:
     """Admin: give a failed (or skipped) row a fresh set of attempts. Never touches a sent row."""

@@ -182,3 +182,12 @@ def _as_list(messages) -> list[str]:
     if isinstance(messages, dict):
         return [str(message) for value in messages.values() for message in _as_list(value)]
     return [str(messages)]
+
+
+class MyRegistrationsForm(AccessibleFormMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The address you registered with. We email it a link to all your registrations."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

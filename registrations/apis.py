@@ -210,7 +210,8 @@ def registration_calendar(request, pk: int):
     registration = registration_from_request(request, pk)
     if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
         raise NotFound("The calendar invite comes once the registration is confirmed.")
-    method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "REQUEST"
+    # A download is not an invitation to reply to (REQUEST is for the one in the email): PUBLISH.
+    method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "PUBLISH"
     return _ics(
         calendars.registration_invite(registration=registration, method=method), f"{registration.event.slug}.ics"
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.models import Event
+from registrations.shortcodes import new_short_code
 
 
 def new_token() -> str:
@@ -105,6 +106,8 @@ class Ticket(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tickets")
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=200)
+    # Read out or typed at the door when the QR will not scan (see registrations/shortcodes.py).
+    short_code = models.CharField(max_length=8, unique=True, default=new_short_code, editable=False)
 
     class Meta:
         ordering = ["registration_id", "position"]
@@ -176,3 +179,19 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class RegistrationsLink(models.Model):
+    """A private, expiring link to "My registrations": every registration of one address.
+
+    Only ever mailed to that address (``my_registrations_link_send``), since whoever holds it sees
+    the address's registrations with every organization. The token is random (``new_token``, 256
+    bits) and stops working at ``expires_at``."""
+
+    email = models.EmailField(db_index=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"My registrations link of {self.email}"

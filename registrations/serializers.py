@@ -6,6 +6,7 @@ from rest_framework import serializers
 from common.i18n import content_languages
 from registrations import selectors
 from registrations.models import Registration
+from registrations.shortcodes import format_short_code
 from registrations.tickets import ticket_code
 
 
@@ -66,11 +67,17 @@ class TicketSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     name = serializers.CharField()
     code = serializers.SerializerMethodField()
+    short_code = serializers.SerializerMethodField(
+        help_text="The ticket card's 8-character code (K7QM-2XPR), typed at the door when the QR will not scan."
+    )
     png_url = serializers.SerializerMethodField()
     svg_url = serializers.SerializerMethodField()
 
     def get_code(self, ticket) -> str:
         return ticket_code(ticket_id=ticket.pk)
+
+    def get_short_code(self, ticket) -> str:
+        return format_short_code(ticket.short_code)
 
     def get_png_url(self, ticket) -> str | None:
         if not self.context.get("private_links", True):

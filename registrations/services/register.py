@@ -35,6 +35,7 @@ from registrations import consent
 from registrations.models import CalendarFeed, Registration, Ticket, new_token
 from registrations.selectors import event_is_over, registration_state
 from registrations.services import payments, seats
+from registrations.shortcodes import new_short_code
 
 MAX_TEXT_ANSWER = 1000
 
@@ -251,10 +252,7 @@ def _registration_insert(
         registration.waitlisted_at = now
     # A second active registration of this address fails here, on the partial unique index.
     registration.save(force_insert=True)
-    tickets = Ticket.objects.bulk_create(
-        Ticket(registration=registration, position=position, name=(registration.name if position == 0 else guest))
-        for position, guest in enumerate(["", *guests])
-    )
+    tickets = tickets_create(registration=registration, names=[registration.name, *guests])
     seats.save_counters(event)
     outbox.notify_registration_status(registration=registration)
     registration._prefetched_objects_cache = {"tickets": tickets}
@@ -373,3 +371,29 @@ def calendar_feed_rotate(*, email: str, now: dt.datetime | None = None):
 def expire_payment_holds() -> int:
     """Beat: expire unpaid holds past their time; each expiry promotes the waiting list."""
     return sum(registration_expire_hold(registration_id=pk) for pk in overdue_hold_ids())
+
+
+SHORT_CODE_ATTEMPTS = 5
+
+
+def tickets_create(*, registration: Registration, names: list[str]) -> list[Ticket]:
+    """One ticket per seat (position 0 is the registrant), each with a fresh short code
+    (``registrations/shortcodes.py``). Caller holds the event lock.
+
+    A short-code collision fails the unique index; the insert runs in a savepoint so the caller's
+    transaction survives, and is retried with new codes (rare: see the shortcodes module).
+    """
+    for attempt in range(SHORT_CODE_ATTEMPTS):
+        tickets = [
+            Ticket(registration=registration, position=position, name=name, short_code=new_short_code())
+            for position, name in enumerate(names)
+        ]
+        try:
+            with transaction.atomic():
+                return Ticket.objects.bulk_create(tickets)
+        except IntegrityError:
+            codes = [ticket.short_code for ticket in tickets]
+            collided = len(set(codes)) < len(codes) or Ticket.objects.filter(short_code__in=codes).exists()
+            if not collided or attempt == SHORT_CODE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -108,6 +108,13 @@ def build_world() -> SimpleNamespace:
 
     Feedback.objects.create(registration=w.alice, rating=4, comment="Alice's private remark", language="en")
     w.feed = CalendarFeed.objects.create(email=w.alice.email)
+    from registrations.models import RegistrationsLink
+
+    expires = timezone.now() + timezone.timedelta(hours=1)
+    w.my_links = {
+        "att": RegistrationsLink.objects.create(email=w.alice.email, expires_at=expires).token,
+        "oth": RegistrationsLink.objects.create(email=w.bob.email, expires_at=expires).token,
+    }
 
     from organizations.tokens import api_token_create
 
@@ -144,6 +151,7 @@ def snapshot() -> dict:
         "registrations.Registration",
         "registrations.Ticket",
         "registrations.CalendarFeed",
+        "registrations.RegistrationsLink",
         "registrations.Payment",
         "checkin.CheckIn",
         "notifications.Feedback",
@@ -160,6 +168,11 @@ def snapshot() -> dict:
 
 def manage_token(w, role: str) -> str | None:
     return {"att": w.alice.manage_token, "oth": w.bob.manage_token}.get(role)
+
+
+def my_link_token(w, role: str) -> str:
+    """The role's own "My registrations" link, or a guess."""
+    return w.my_links.get(role) or "guessed-" + "x" * 35
 
 
 def link_token(w, role: str) -> str:
@@ -247,6 +260,48 @@ ROWS = [
         form=True,
     ),
     Row("GET", "events/<slug:slug>/", const("/events/tea-evening/"), "public", "200 200 200 200 200 200 200 200"),
+    Row("GET", "favicon.ico", const("/favicon.ico"), "public", "301 301 301 301 301 301 301 301"),
+    Row(
+        "GET",
+        "events/<slug:slug>/poster/",
+        const("/events/tea-evening/poster/"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row(
+        "GET",
+        "events/<slug:slug>/poster/",
+        const("/events/tea-draft/poster/"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+        note="a draft has no poster",
+    ),
+    Row(
+        "GET",
+        "events/<slug:slug>/qr.svg",
+        const("/events/tea-evening/qr.svg"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row("GET", "my/", const("/my/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        "my/",
+        const("/my/"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+        body=lambda w: {"email": "someone.new@example.org"},
+        form=True,
+        note="the same answer for any address; the link goes by email only",
+    ),
+    Row(
+        "GET",
+        "my/<str:token>/",
+        lambda w, r: f"/my/{my_link_token(w, r)}/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+        note="only the mailed link opens it (Bob's link lists Bob's registrations, nothing of Alice's)",
+    ),
     Row(
         "GET",
         "events/<slug:slug>/",
