@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from organizer import selectors
+from organizer.selectors import cards as card_selectors
 from organizer.views.base import desk_page, desk_render
 
 
 @require_GET
 @desk_page
 def home(request: HttpRequest) -> HttpResponse:
-    cards = selectors.desk_event_cards(user=request.user)
+    cards = card_selectors.desk_event_cards(user=request.user)
     return desk_render(
         request,
         "organizer/home.html",

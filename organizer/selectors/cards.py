@@ -1,5 +1,5 @@
-"""Reads for the organizer's desk. Each returns what a screen shows in a fixed number of
-queries, whatever the number of events (the home page's cards: two queries)."""
+"""The event cards of the desk's home and of an event's overview: three queries (events with
+their counts, their sessions, the live sessions' check-ins), whatever the number of events."""
 
 from __future__ import annotations
 
