@@ -13,7 +13,7 @@ register = template.Library()
 @register.filter
 def t(obj, field: str) -> str:
     """``{{ event|t:"title" }}``: the text in the page's language, else the row's fallback."""
-    if obj is None:
+    if not hasattr(obj, "t"):
         return ""
     return obj.t(field, active_language())
 

@@ -32,7 +32,7 @@ def desk_render(
     request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200, event: Event | None = None
 ) -> HttpResponse:
     """Render a desk template with the context its base needs (switcher, nav, current event)."""
-    base = page_context(request, languages=desk_languages(), desk_event=event)
+    base = page_context(request, languages=desk_languages(), desk_event=event, event=event)
     response = render(request, template, {**base, **(context or {})}, status=status)
     response["Cache-Control"] = "private, no-store"  # registrants' data: never in a shared cache
     response["X-Robots-Tag"] = "noindex, nofollow"

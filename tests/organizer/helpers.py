@@ -38,3 +38,21 @@ def desk_world() -> SimpleNamespace:
     w.event = EventFactory(organization=w.org, slug="tea-evening")
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     return w
+
+
+def form_data(form) -> dict:
+    """What a browser would post for an unbound form as rendered (translations as one box per language)."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        widget_type = form[name].widget_type
+        if widget_type == "translations":
+            for code in field.widget.get_languages():
+                data[f"{name}_{code}"] = (value or {}).get(code, "")
+        elif value is None or value is False:
+            continue
+        elif value is True:
+            data[name] = "on"
+        else:
+            data[name] = value
+    return data
