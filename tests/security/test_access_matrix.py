@@ -903,6 +903,180 @@ DESK_ROWS = [
         owner="200",
     ),
 ]
+
+
+def desk_event_body(w):
+    return {
+        "organization": w.org.pk,
+        "kind": "event",
+        "default_language": "en",
+        "title_en": "Tea evening, edited",
+        "timezone": "Asia/Shanghai",
+        "capacity": "25",
+        "max_guests": "1",
+        "slug": "tea-evening",
+        "price": "0",
+        "currency": "CNY",
+        "payment_hold_minutes": "30",
+        "reminder_hours": "24",
+        "checkin_opens_minutes": "60",
+    }
+
+
+def desk_session_body(w, prefix=""):
+    day = (timezone.now() + timezone.timedelta(days=40)).date().isoformat()
+    return {f"{prefix}date": day, f"{prefix}starts": "10:00", f"{prefix}ends": "11:00", f"{prefix}allow_overlap": "on"}
+
+
+def desk_generate_body(w):
+    day = (timezone.now() + timezone.timedelta(days=40)).date().isoformat()
+    return {
+        "gen-preset": "weekly",
+        "gen-count": "2",
+        "gen-first_date": day,
+        "gen-first_time": "10:00",
+        "gen-duration_minutes": "60",
+        "preview": "1",
+    }
+
+
+D = "organizer/events/<slug:slug>/"
+DESK = "302 302 302 403 403 200 404 200"  # a page of one of Alice's organization's events
+DESK_WRITE = "302 302 302 403 403 302 404 302"  # a write there: done, then back to a desk page
+DESK_ROWS += [
+    Row(
+        "GET",
+        "organizer/events/new/",
+        const("/organizer/events/new/"),
+        "organizer",
+        "302 302 302 403 403 200 200 200",
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/events/new/",
+        const("/organizer/events/new/"),
+        "organizer",
+        "302 302 302 403 403 302 400 302",
+        body=lambda w: {**desk_event_body(w), "slug": "new-tea"},
+        form=True,
+        owner="302",
+        note="another organization's manager cannot pick Alice's organization (400 on the field)",
+    ),
+    Row("GET", D + "edit/", const("/organizer/events/tea-evening/edit/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "edit/",
+        const("/organizer/events/tea-evening/edit/"),
+        "organizer",
+        DESK_WRITE,
+        body=desk_event_body,
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "image/",
+        const("/organizer/events/tea-evening/image/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"remove": "1"},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "sessions/", const("/organizer/events/tea-evening/sessions/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "sessions/",
+        const("/organizer/events/tea-evening/sessions/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: desk_session_body(w, "add-"),
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "sessions/generate/",
+        const("/organizer/events/tea-evening/sessions/generate/"),
+        "organizer",
+        DESK,
+        body=desk_generate_body,
+        form=True,
+        owner="200",
+        note="the preview: a calendar, nothing saved",
+    ),
+    Row(
+        "GET",
+        D + "sessions/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/",
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        D + "sessions/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/",
+        "organizer",
+        DESK_WRITE,
+        body=desk_session_body,
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "sessions/<int:pk>/cancel/",
+        lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/cancel/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "preview/", const("/organizer/events/tea-evening/preview/"), "organizer", DESK, owner="200"),
+    Row(
+        "GET",
+        D + "preview/",
+        const("/organizer/events/tea-draft/preview/"),
+        "organizer",
+        DESK,
+        owner="200",
+        note="a draft's preview: its organizers only",
+    ),
+    Row(
+        "POST",
+        D + "publish/",
+        const("/organizer/events/tea-draft/publish/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "cancel/", const("/organizer/events/tea-evening/cancel/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "cancel/",
+        const("/organizer/events/tea-evening/cancel/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "duplicate/", const("/organizer/events/tea-evening/duplicate/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "duplicate/",
+        const("/organizer/events/tea-evening/duplicate/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"slug": "tea-evening-again", "first_day": "2031-05-06"},
+        form=True,
+        owner="302",
+    ),
+]
 ROWS += DESK_ROWS
 
 
