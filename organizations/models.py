@@ -21,6 +21,8 @@ class Organization(TranslatedMixin, models.Model):
     default_language = models.CharField(max_length=10, default="en")
     timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Calendar feeds show the name: a change must reach their validators (registrations.selectors).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "events_organization"
@@ -58,6 +60,8 @@ class Venue(TranslatedMixin, models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     accessibility_notes = models.JSONField(_("accessibility notes"), default=dict, blank=True)
+    # Calendar feeds show name, address and position: a change must reach their validators.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "events_venue"

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -210,12 +216,51 @@ def registration_calendar(request, pk: int):
     )
 
 
-@extend_schema(responses={(200, "text/calendar"): bytes})
+FEED_CACHE_SECONDS = 24 * 3600  # keyed by the feed's version: a change makes a new key, not a stale hit
+
+
+def feed_response(
+    request, *, key: str, version: selectors.FeedVersion, render, cache_control: str, filename: str | None = None
+) -> HttpResponse:
+    """A calendar feed with validators: ``304 Not Modified`` when the poller's ``If-None-Match``
+    (or ``If-Modified-Since``) still holds, else the rendered feed, reused from the cache until
+    something in it changes (the version is part of the cache key, so nothing needs invalidating)."""
+    language = active_language()
+    digest = hashlib.sha256(f"{key}|{language}|{settings.SITE_URL}|{version.token}".encode()).hexdigest()[:32]
+    etag = quote_etag(digest)
+    last_modified = version.last_modified.timestamp() if version.last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        cache_key = f"ics:{digest}"
+        body = cache.get(cache_key)
+        if body is None:
+            body = render()
+            cache.set(cache_key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type=ICS)
+        if filename:
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = cache_control
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+@extend_schema(responses={(200, "text/calendar"): bytes, 304: None})
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def event_calendar(request, slug: str):
-    event = get_object_or_404(event_selectors.event_detail_queryset(), slug=slug)
-    return _ics(calendars.event_calendar(event=event, language=active_language()), f"{slug}.ics")
+    events = event_selectors.event_detail_queryset().filter(slug=slug)
+    event = get_object_or_404(events)
+    return feed_response(
+        request,
+        key=f"event:{event.pk}",
+        version=selectors.events_feed_version(events=Event.objects.filter(pk=event.pk)),
+        render=lambda: calendars.event_calendar(event=event, language=active_language()),
+        cache_control="public, max-age=300",
+        filename=f"{slug}.ics",
+    )
 
 
 class PublicCalendarFeedApi(generics.GenericAPIView):
@@ -227,16 +272,20 @@ class PublicCalendarFeedApi(generics.GenericAPIView):
     def get_queryset(self):
         return event_selectors.event_list(include_past=True).prefetch_related("sessions__venue__organization")
 
-    @extend_schema(responses={(200, "text/calendar"): bytes})
+    @extend_schema(responses={(200, "text/calendar"): bytes, 304: None})
     def get(self, request):
         events = self.filter_queryset(self.get_queryset())[:500]
-        body = calendars.events_feed(events=events, language=active_language(), name="Huiguan")
-        response = HttpResponse(body, content_type=ICS)
-        response["Cache-Control"] = "public, max-age=300"
-        return response
+        query = sorted((name, value) for name, value in request.query_params.lists() if name != "lang")
+        return feed_response(
+            request,
+            key=f"public:{query}",
+            version=selectors.events_feed_version(events=events),
+            render=lambda: calendars.events_feed(events=events, language=active_language(), name="Huiguan"),
+            cache_control="public, max-age=300",
+        )
 
 
-@extend_schema(responses={(200, "text/calendar"): bytes})
+@extend_schema(responses={(200, "text/calendar"): bytes, 304: None})
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def personal_calendar_feed(request, token: str):
@@ -250,9 +299,13 @@ def personal_calendar_feed(request, token: str):
         .select_related("event", "event__organization", "event__venue")
         .prefetch_related("event__sessions__venue__organization")
     )
-    response = HttpResponse(calendars.personal_feed(registrations=registrations), content_type=ICS)
-    response["Cache-Control"] = "private, max-age=900"
-    return response
+    return feed_response(
+        request,
+        key=f"personal:{feed.pk}:{feed.token}",
+        version=selectors.personal_feed_version(registrations=registrations),
+        render=lambda: calendars.personal_feed(registrations=registrations),
+        cache_control="private, max-age=900",
+    )
 
 
 class RegistrationCalendarFeedApi(APIView):

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
+from organizations.models import Organization
 from registrations.models import CalendarFeed, Registration
 
 
@@ -165,3 +166,56 @@ def registration_state(
             ),
         )
     return RegistrationState(True)
+
+
+# --- calendar feed validators ----------------------------------------------------------------------
+# Subscribed calendars poll their feeds every hour or so. A feed is rendered again only when
+# something it shows changed; its version is read with two small aggregate queries whatever its
+# size. Every write of what a feed shows moves an ``updated_at`` (models' auto_now, and the few
+# ``.update()`` calls that move sessions set it), or a count (a row deleted).
+
+FEED_FORMAT = "2"  # bump when the rendering itself changes, so cached feeds and ETags renew
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    token: str
+    last_modified: dt.datetime | None
+
+
+def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return max(present) if present else None
+
+
+def _places_version() -> tuple[str, dt.datetime | None]:
+    """Organizations and venues (names, addresses) appear in every feed; there are few of them."""
+    row = Organization.objects.aggregate(
+        n_organizations=Count("pk", distinct=True),
+        organizations_at=Max("updated_at"),
+        n_venues=Count("venues", distinct=True),
+        venues_at=Max("venues__updated_at"),
+    )
+    token = f"{row['n_organizations']}.{row['organizations_at']}.{row['n_venues']}.{row['venues_at']}"
+    return token, _latest(row["organizations_at"], row["venues_at"])
+
+
+def events_feed_version(*, events: QuerySet[Event]) -> FeedVersion:
+    """The version of a feed of ``events`` (any queryset of events, sliced or filtered)."""
+    row = Event.objects.filter(pk__in=events.values("pk")).aggregate(
+        n_events=Count("pk", distinct=True),
+        events_at=Max("updated_at"),
+        n_sessions=Count("sessions", distinct=True),
+        sessions_at=Max("sessions__updated_at"),
+    )
+    places, places_at = _places_version()
+    token = f"{FEED_FORMAT}|{row['n_events']}.{row['events_at']}.{row['n_sessions']}.{row['sessions_at']}|{places}"
+    return FeedVersion(token=token, last_modified=_latest(row["events_at"], row["sessions_at"], places_at))
+
+
+def personal_feed_version(*, registrations: QuerySet[Registration]) -> FeedVersion:
+    """A personal feed changes with its registrations (status, name) and with their events."""
+    row = registrations.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
+    events = events_feed_version(events=Event.objects.filter(pk__in=registrations.values("event_id")))
+    token = f"{events.token}|{row['n']}.{row['at']}"
+    return FeedVersion(token=token, last_modified=_latest(events.last_modified, row["at"]))
