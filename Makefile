@@ -75,7 +75,8 @@ test: lint messages
 makemessages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
 	DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs --all --no-obsolete --ignore=.venv --ignore=var \
-		--ignore=test-artifacts --ignore=checkin/static/checkin/vendor
+		--ignore=test-artifacts --ignore=checkin/static/checkin/vendor \
+		--ignore=organizer/static/organizer/vendor --ignore=tests/browser/vendor
 
 # Front-end files are vendored (pinned in package.json, hashes in checkin/static/checkin/vendor/VENDOR.md).
 vendor:
@@ -85,6 +86,9 @@ vendor:
 	cd $$(mktemp -d) && npm pack --silent axe-core@4.10.3 && tar xzf axe-core-4.10.3.tgz && \
 		echo "880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb  package/axe.min.js" | sha256sum -c - && \
 		cp package/axe.min.js $(CURDIR)/tests/browser/vendor/axe-4.10.3.min.js
+	cd $$(mktemp -d) && npm pack --silent htmx.org@2.0.4 && tar xzf htmx.org-2.0.4.tgz && \
+		echo "e209dda5c8235479f3166defc7750e1dbcd5a5c1808b7792fc2e6733768fb447  package/dist/htmx.min.js" | sha256sum -c - && \
+		cp package/dist/htmx.min.js $(CURDIR)/organizer/static/organizer/vendor/htmx-2.0.4.min.js
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -36,6 +36,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),
     path("organizer/reports/", include("reports.page_urls")),
+    path("organizer/", include((organizer_urls.page_urlpatterns, "desk"))),
     path("", include("notifications.urls")),
     path("", include((page_urls.urlpatterns + privacy_urls.page_urlpatterns, "pages"))),
 ]

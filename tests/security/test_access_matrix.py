@@ -17,6 +17,10 @@ afterwards, so one role's write never changes what the next sees. Beyond the sta
 - a write refused (status ≥ 400) leaves the database exactly as it was.
 
 Status notation: "200", "404", ...; "3xx" is a redirect (login page, or the admin's "does not exist").
+
+The organizer's desk (``/organizer/``) tells owners from managers, so its rows (DESK_ROWS) add
+a ninth cell: an owner of Alice's organization (``own``, not staff: the desk needs no admin
+account). Rows without an ``owner`` cell do not run the owner.
 """
 
 from __future__ import annotations
@@ -50,14 +54,14 @@ from tests.factories import (
 )
 
 ROLES = ("anon", "att", "oth", "vol", "vol2", "mgr", "mgr2", "su")
-USER_ROLES = ("vol", "vol2", "mgr", "mgr2", "su")
+USER_ROLES = ("vol", "vol2", "mgr", "mgr2", "su", "own")
 
 # Who may see the private data a row is about (the row's "kind").
 ENTITLED = {
     "public": set(),  # public data only: nobody's registration shows
-    "attendee": {"att", "mgr", "su"},  # Alice's own registration (and her organizers)
-    "checkin": {"vol", "mgr", "su"},  # the door of Alice's event
-    "organizer": {"mgr", "su"},  # Alice's organization's back office
+    "attendee": {"att", "mgr", "su", "own"},  # Alice's own registration (and her organizers)
+    "checkin": {"vol", "mgr", "su", "own"},  # the door of Alice's event
+    "organizer": {"mgr", "su", "own"},  # Alice's organization's back office
     "capability": set(ROLES),  # the secret is in the URL itself (a calendar feed link)
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -81,12 +85,14 @@ def build_world() -> SimpleNamespace:
         "mgr": UserFactory(username="mgr", is_staff=True),
         "mgr2": UserFactory(username="mgr2", is_staff=True),
         "su": UserFactory(username="root", is_staff=True, is_superuser=True),
+        "own": UserFactory(username="own"),
     }
     for role, org, kind in (
         ("vol", w.org, Membership.Role.VOLUNTEER),
         ("vol2", w.org2, Membership.Role.VOLUNTEER),
         ("mgr", w.org, Membership.Role.MANAGER),
         ("mgr2", w.org2, Membership.Role.MANAGER),
+        ("own", w.org, Membership.Role.OWNER),
     ):
         MembershipFactory(user=w.users[role], organization=org, role=kind)
     w.tokens = {role: Token.objects.create(user=user).key for role, user in w.users.items()}
@@ -132,7 +138,7 @@ def secrets_for(w, role: str, kind: str) -> list[str]:
         found += [w.alice.name, w.alice.email, w.alice.manage_token, "Alice's private remark", w.feed.token]
         if role != "oth":  # Bob's own data is his
             found += [w.bob.name, w.bob.email, w.bob.manage_token]
-    if role not in {"mgr", "su"}:  # a draft is the organizers' business until it is published
+    if role not in {"mgr", "su", "own"}:  # a draft is the organizers' business until it is published
         found.append(w.draft.title["en"])
     if role not in {"vol2", "mgr2", "su"} and kind != "capability":
         found += [w.carol.name, w.carol.email, w.carol.manage_token]
@@ -190,12 +196,19 @@ class Row:
     body: Callable[[SimpleNamespace], dict] | None = None
     form: bool = False  # send the body form-encoded (pages) instead of JSON
     note: str = ""
+    owner: str | None = None  # the owner's cell (desk rows); None: the row does not run the owner
     statuses: dict = field(init=False)
 
     def __post_init__(self):
         cells = self.expect.split()
         assert len(cells) == len(ROLES), (self.method, self.route)
         self.statuses = dict(zip(ROLES, cells, strict=True))
+        if self.owner is not None:
+            self.statuses["own"] = self.owner
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (*ROLES, "own") if self.owner is not None else ROLES
 
     @property
     def id(self) -> str:
@@ -907,6 +920,221 @@ ROWS = [
 ]
 
 
+# --- the organizer's desk: owners and managers of the organization; volunteers get a 403 that
+# points to the scanner; another organization's event is a 404; anonymous callers go to the login.
+# Columns: anon att oth vol vol2 mgr mgr2 su, then owner=.
+DESK_ROWS = [
+    Row("GET", "organizer/", const("/organizer/"), "organizer", "302 302 302 403 403 200 200 200", owner="200"),
+    Row(
+        "GET", "organizer/login/", const("/organizer/login/"), "public", "200 200 200 302 302 302 302 302", owner="302"
+    ),
+    Row(
+        "POST",
+        "organizer/login/",
+        const("/organizer/login/"),
+        "public",
+        "200 200 200 302 302 302 302 302",
+        body=lambda w: {"username": "mgr", "password": "wrong"},
+        form=True,
+        owner="302",
+        note="signed-in users are sent on; a wrong password re-renders the form",
+    ),
+    Row(
+        "POST",
+        "organizer/logout/",
+        const("/organizer/logout/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/",
+        const("/organizer/events/tea-evening/"),
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+]
+
+
+def desk_event_body(w):
+    return {
+        "organization": w.org.pk,
+        "kind": "event",
+        "default_language": "en",
+        "title_en": "Tea evening, edited",
+        "timezone": "Asia/Shanghai",
+        "capacity": "25",
+        "max_guests": "1",
+        "slug": "tea-evening",
+        "price": "0",
+        "currency": "CNY",
+        "payment_hold_minutes": "30",
+        "reminder_hours": "24",
+        "checkin_opens_minutes": "60",
+    }
+
+
+def desk_session_body(w, prefix=""):
+    day = (timezone.now() + timezone.timedelta(days=40)).date().isoformat()
+    return {f"{prefix}date": day, f"{prefix}starts": "10:00", f"{prefix}ends": "11:00", f"{prefix}allow_overlap": "on"}
+
+
+def desk_generate_body(w):
+    day = (timezone.now() + timezone.timedelta(days=40)).date().isoformat()
+    return {
+        "gen-preset": "weekly",
+        "gen-count": "2",
+        "gen-first_date": day,
+        "gen-first_time": "10:00",
+        "gen-duration_minutes": "60",
+        "preview": "1",
+    }
+
+
+D = "organizer/events/<slug:slug>/"
+DESK = "302 302 302 403 403 200 404 200"  # a page of one of Alice's organization's events
+DESK_WRITE = "302 302 302 403 403 302 404 302"  # a write there: done, then back to a desk page
+DESK_ROWS += [
+    Row(
+        "GET",
+        "organizer/events/new/",
+        const("/organizer/events/new/"),
+        "organizer",
+        "302 302 302 403 403 200 200 200",
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/events/new/",
+        const("/organizer/events/new/"),
+        "organizer",
+        "302 302 302 403 403 302 400 302",
+        body=lambda w: {**desk_event_body(w), "slug": "new-tea"},
+        form=True,
+        owner="302",
+        note="another organization's manager cannot pick Alice's organization (400 on the field)",
+    ),
+    Row("GET", D + "edit/", const("/organizer/events/tea-evening/edit/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "edit/",
+        const("/organizer/events/tea-evening/edit/"),
+        "organizer",
+        DESK_WRITE,
+        body=desk_event_body,
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "image/",
+        const("/organizer/events/tea-evening/image/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"remove": "1"},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "sessions/", const("/organizer/events/tea-evening/sessions/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "sessions/",
+        const("/organizer/events/tea-evening/sessions/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: desk_session_body(w, "add-"),
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "sessions/generate/",
+        const("/organizer/events/tea-evening/sessions/generate/"),
+        "organizer",
+        DESK,
+        body=desk_generate_body,
+        form=True,
+        owner="200",
+        note="the preview: a calendar, nothing saved",
+    ),
+    Row(
+        "GET",
+        D + "sessions/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/",
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        D + "sessions/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/",
+        "organizer",
+        DESK_WRITE,
+        body=desk_session_body,
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "sessions/<int:pk>/cancel/",
+        lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/cancel/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "preview/", const("/organizer/events/tea-evening/preview/"), "organizer", DESK, owner="200"),
+    Row(
+        "GET",
+        D + "preview/",
+        const("/organizer/events/tea-draft/preview/"),
+        "organizer",
+        DESK,
+        owner="200",
+        note="a draft's preview: its organizers only",
+    ),
+    Row(
+        "POST",
+        D + "publish/",
+        const("/organizer/events/tea-draft/publish/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "cancel/", const("/organizer/events/tea-evening/cancel/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "cancel/",
+        const("/organizer/events/tea-evening/cancel/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "duplicate/", const("/organizer/events/tea-evening/duplicate/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "duplicate/",
+        const("/organizer/events/tea-evening/duplicate/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"slug": "tea-evening-again", "first_day": "2031-05-06"},
+        form=True,
+        owner="302",
+    ),
+]
+ROWS += DESK_ROWS
+
+
 # --- the admin: every ModelAdmin's list, and the change page of one of Alice's organization's rows ------
 # Volunteers have no is_staff (as in real life), so the admin sends them to its login page like
 # anonymous callers. A manager of another organization finds the row "does not exist" (a redirect
@@ -1027,7 +1255,7 @@ def body_text(response) -> str:
 def test_access_matrix(row: Row):
     w = build_world()
     actual, problems = {}, []
-    for role in ROLES:
+    for role in row.roles:
         cache.clear()
         writes = row.method in WRITE_METHODS
         before = snapshot() if writes else None
@@ -1045,7 +1273,9 @@ def test_access_matrix(row: Row):
         if writes and response.status_code >= 400 and after != before:
             changed = [name for name in before if before[name] != after[name]]
             problems.append(f"{role}: a refused write changed {changed}")
-    assert not problems, f"{row.id}\n  actual: {' '.join(str(actual[r]) for r in ROLES)}\n  " + "\n  ".join(problems)
+    assert not problems, f"{row.id}\n  actual: {' '.join(str(actual[r]) for r in row.roles)}\n  " + "\n  ".join(
+        problems
+    )
 
 
 # --- coverage: no route, API method or ModelAdmin without a row ------------------------------------
