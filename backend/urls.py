@@ -14,6 +14,7 @@ from common.docs import api_docs
 from common.throttling import throttle_login
 from common.views import healthz, media
 from events import urls as event_urls
+from organizer import ops_urls
 from organizer import urls as organizer_urls
 from pages import urls as page_urls
 from privacy import urls as privacy_urls
@@ -35,6 +36,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),
     path("organizer/reports/", include("reports.page_urls")),
+    path("organizer/", include((ops_urls.urlpatterns, "desk"))),
     path("", include("notifications.urls")),
     path("", include((page_urls.urlpatterns + privacy_urls.page_urlpatterns, "pages"))),
 ]
