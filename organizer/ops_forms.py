@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.forms import TranslationsField, language_choices
+from common.i18n import active_language
 from notifications.selectors import Audience
 from organizer.roster import RosterFilters
 from registrations.models import Registration
@@ -92,7 +93,9 @@ class InviteForm(forms.Form):
     def __init__(self, *args, organizations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.organizations = {str(org.pk): org for org in organizations}
-        self.fields["organization"].choices = [(pk, org.t("name")) for pk, org in self.organizations.items()]
+        self.fields["organization"].choices = [
+            (pk, org.t("name", active_language())) for pk, org in self.organizations.items()
+        ]
 
     @property
     def chosen_organization(self):

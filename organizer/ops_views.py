@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.exceptions import DomainError
+from common.i18n import active_language, pick
 from common.pages import language_name, page_context
 from events.models import Event, Session
 from notifications import notices
@@ -61,13 +62,27 @@ def session_label(session: Session, event: Event) -> str:
     when = date_format(
         timezone.localtime(session.starts_at, zoneinfo.ZoneInfo(event.timezone)), "SHORT_DATETIME_FORMAT"
     )
-    title = session.t("title")
+    title = session.t("title", active_language())
     return f"{when} · {title}" if title else when
 
 
 def session_options(event: Event) -> tuple[list[Session], list[tuple[str, str]]]:
     sessions = roster.event_sessions(event=event)
     return sessions, [(str(s.pk), session_label(s, event)) for s in sessions]
+
+
+def event_context(event: Event) -> dict:
+    """The event's and organization's names in the desk's language (falling back as the public pages do)."""
+    language = active_language()
+    return {
+        "event": event,
+        "event_title": event.t("title", language) or event.slug,
+        "organization_name": event.organization.t("name", language),
+    }
+
+
+def announcement_title(announcement: Announcement, organization_language: str) -> str:
+    return pick(announcement.subject, active_language(), [organization_language]) or str(announcement)
 
 
 def report_error(request: HttpRequest, exc: DomainError) -> None:
@@ -87,14 +102,15 @@ def registrations_page(request: HttpRequest, slug: str) -> HttpResponse:
     rows = roster.roster(event=event, filters=filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     questions = list(event.questions.all())
+    language = active_language()
     query = request.GET.copy()
     query.pop("page", None)
     for registration in page:
-        registration.answer_list = [(q.t("label"), registration.answers.get(q.key)) for q in questions]
+        registration.answer_list = [(q.t("label", language), registration.answers.get(q.key)) for q in questions]
         registration.guests = [t.name for t in registration.tickets.all() if t.position > 0]
     context = page_context(
         request,
-        event=event,
+        **event_context(event),
         form=form,
         page=page,
         questions=questions,
@@ -183,8 +199,10 @@ def messages_page(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("Sent to %(n)d people.") % {"n": announcement.recipient_count})
                 return redirect("desk:message", slug=event.slug, pk=announcement.pk)
         preview = announcement_preview(event=event, form=form)
-    sent = Announcement.objects.filter(events=event).order_by("-id")[:20]
-    context = page_context(request, event=event, form=form, preview=preview, sent=sent)
+    sent = list(Announcement.objects.filter(events=event).order_by("-id")[:20])
+    for announcement in sent:
+        announcement.title = announcement_title(announcement, event.organization.default_language)
+    context = page_context(request, **event_context(event), form=form, preview=preview, sent=sent)
     return render(
         request, "organizer/messages.html", context, status=200 if form.is_valid() or not form.is_bound else 400
     )
@@ -219,8 +237,9 @@ def message_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     delivery = mail.announcement_delivery(announcement_id=announcement.pk)
     context = page_context(
         request,
-        event=event,
+        **event_context(event),
         announcement=announcement,
+        title=announcement_title(announcement, event.organization.default_language),
         audience_label=dict(AnnouncementForm.base_fields["audience"].choices).get(announcement.audience, ""),
         session_label=session_label(announcement.session, event) if announcement.session else "",
         delivery=delivery,
@@ -245,10 +264,14 @@ def team_page(request: HttpRequest) -> HttpResponse:
 
 
 def render_team(request, *, organizations, invite, token_form, new_key: str = "", status: int = 200):
+    language = active_language()
+    members = list(team.team_members(user=request.user))
+    for membership in members:
+        membership.organization_name = membership.organization.t("name", language)
     context = page_context(
         request,
         organizations=organizations,
-        members=team.team_members(user=request.user),
+        members=members,
         tokens=team.team_tokens(user=request.user),
         invite=invite,
         token_form=token_form,
