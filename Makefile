@@ -68,13 +68,20 @@ test: lint messages
 makemessages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
 	DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs --all --no-obsolete --ignore=.venv --ignore=var \
-		--ignore=test-artifacts --ignore=checkin/static/checkin/vendor
+		--ignore=test-artifacts --ignore=checkin/static/checkin/vendor \
+		--ignore=organizer/static/organizer/vendor --ignore=tests/browser/vendor
 
 # Front-end files are vendored (pinned in package.json, hashes in checkin/static/checkin/vendor/VENDOR.md).
 vendor:
 	cd $$(mktemp -d) && npm pack --silent jsqr@1.4.0 && tar xzf jsqr-1.4.0.tgz && \
 		echo "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859  package/dist/jsQR.js" | sha256sum -c - && \
 		cp package/dist/jsQR.js $(CURDIR)/checkin/static/checkin/vendor/jsQR-1.4.0.js
+	cd $$(mktemp -d) && npm pack --silent htmx.org@2.0.4 && tar xzf htmx.org-2.0.4.tgz && \
+		echo "e209dda5c8235479f3166defc7750e1dbcd5a5c1808b7792fc2e6733768fb447  package/dist/htmx.min.js" | sha256sum -c - && \
+		cp package/dist/htmx.min.js $(CURDIR)/organizer/static/organizer/vendor/htmx-2.0.4.min.js
+	cd $$(mktemp -d) && npm pack --silent axe-core@4.10.2 && tar xzf axe-core-4.10.2.tgz && \
+		echo "b511cd9dec01c76f4b2ad1723b66b6db37d4c2eb4ed199076e1829d9ee7b75e3  package/axe.min.js" | sha256sum -c - && \
+		cp package/axe.min.js $(CURDIR)/tests/browser/vendor/axe-4.10.2.min.js
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -14,7 +14,6 @@ from common.docs import api_docs
 from common.throttling import throttle_login
 from common.views import healthz, media
 from events import urls as event_urls
-from organizer import ops_urls
 from organizer import urls as organizer_urls
 from pages import urls as page_urls
 from privacy import urls as privacy_urls
@@ -36,7 +35,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),
     path("organizer/reports/", include("reports.page_urls")),
-    path("organizer/", include((ops_urls.urlpatterns, "desk"))),
+    path("organizer/", include((organizer_urls.page_urlpatterns, "desk"))),
     path("", include("notifications.urls")),
     path("", include((page_urls.urlpatterns + privacy_urls.page_urlpatterns, "pages"))),
 ]

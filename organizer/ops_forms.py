@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from common.forms import TranslationsField, language_choices
 from common.i18n import active_language
 from notifications.selectors import Audience
-from organizer.roster import RosterFilters
+from organizer.selectors.roster import RosterFilters
 from registrations.models import Registration
 
 AUDIENCE_CHOICES = [

@@ -1,6 +1,6 @@
-"""The desk's team screen: who belongs to my organizations in which role, inviting a volunteer,
-and the scanner tokens on their phones. Only ever within the organizations the user manages;
-who may hold or revoke which token is ``organizations.tokens``' rule, not re-decided here.
+"""The desk's team use cases: inviting a volunteer, issuing and revoking scanner tokens. Only ever
+within the organizations the user manages; who may hold or revoke which token is
+``organizations.tokens``' rule, not re-decided here (reads: ``organizer.selectors.team``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -24,37 +23,7 @@ from common.exceptions import InvalidInput, NotFound
 from common.i18n import normalize_language
 from organizations import access, tokens
 from organizations.models import ApiToken, Membership, Organization
-
-# --- reads ---------------------------------------------------------------------------------------
-
-
-def team_organizations(*, user) -> QuerySet[Organization]:
-    return access.managed_organizations(user=user).order_by("slug")
-
-
-def team_members(*, user) -> QuerySet[Membership]:
-    """Memberships of every organization the user manages, by organization, role and name."""
-    return (
-        Membership.objects.filter(access.managed_by(user))
-        .select_related("user", "organization")
-        .order_by("organization__slug", "role", "user__username", "id")
-    )
-
-
-def team_tokens(*, user) -> QuerySet[ApiToken]:
-    """The tokens the user may see and revoke (``tokens.manageable_token_user_ids``), newest first."""
-    rows = ApiToken.objects.select_related("user", "created_by")
-    holders = tokens.manageable_token_user_ids(user=user)
-    return rows if holders is None else rows.filter(user_id__in=holders)
-
-
-def token_holders(*, user) -> QuerySet:
-    """People the user may issue a scanner token for: themselves and members wholly inside the
-    organizations they manage (the same query ``organizations.tokens`` lists tokens by)."""
-    holders = tokens.manageable_token_user_ids(user=user)
-    people = get_user_model().objects.filter(memberships__in=team_members(user=user)).distinct()
-    return (people if holders is None else people.filter(pk__in=holders)).order_by("username")
-
+from organizer.selectors.team import team_tokens, token_holders
 
 # --- inviting a volunteer ------------------------------------------------------------------------
 

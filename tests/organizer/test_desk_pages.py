@@ -45,13 +45,13 @@ def event(organization):
 
 
 def page_url(event, **query) -> str:
-    url = reverse("desk:registrations", kwargs={"slug": event.slug})
+    url = reverse("desk:event-registrations", kwargs={"slug": event.slug})
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
 def action_url(registration, action: str) -> str:
     kwargs = {"slug": registration.event.slug, "pk": registration.pk, "action": action}
-    return reverse("desk:registration-action", kwargs=kwargs)
+    return reverse("desk:event-registration-action", kwargs=kwargs)
 
 
 def door(event, **kwargs) -> Registration:
@@ -171,7 +171,7 @@ def test_a_refused_action_says_why_and_changes_nothing(desk, event):
 def test_the_csv_is_todays_organizer_csv_with_the_pages_filters(desk, event, manager):
     door(event, name="Alice")
     RegistrationFactory(event=event, name="Bob", status=RS.WAITLISTED, confirmed_at=None)
-    response = desk.get(reverse("desk:registrations-csv", kwargs={"slug": event.slug}) + "?status=waitlisted")
+    response = desk.get(reverse("desk:event-registrations-csv", kwargs={"slug": event.slug}) + "?status=waitlisted")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["id", "status", "name"] and rows[0][-1] == "answer:diet"
@@ -208,7 +208,7 @@ def test_preview_shows_each_language_and_who_reads_which_then_send_and_see_deliv
     RegistrationFactory(event=event, language="zh-hans")
     RegistrationFactory(event=event, language="ja")
     RegistrationFactory(event=event, language="en", status=RS.WAITLISTED, confirmed_at=None)
-    url = reverse("desk:messages", kwargs={"slug": event.slug})
+    url = reverse("desk:event-message", kwargs={"slug": event.slug})
     preview = desk.post(url, compose(preview="1"))
     assert preview.status_code == 200
     assert [row["count"] for row in preview.context["preview"]["readers"]] == [1, 1]
@@ -218,7 +218,7 @@ def test_preview_shows_each_language_and_who_reads_which_then_send_and_see_deliv
         sent = desk.post(url, compose(send="1"))
     announcement = Announcement.objects.get()
     assert sent.status_code == 302 and sent["Location"] == reverse(
-        "desk:message", kwargs={"slug": event.slug, "pk": announcement.pk}
+        "desk:event-message-detail", kwargs={"slug": event.slug, "pk": announcement.pk}
     )
     assert announcement.recipient_count == 2
     page = desk.get(sent["Location"], HTTP_ACCEPT_LANGUAGE="ja")
@@ -228,7 +228,7 @@ def test_preview_shows_each_language_and_who_reads_which_then_send_and_see_deliv
 
 
 def test_a_session_audience_needs_a_session(desk, event):
-    url = reverse("desk:messages", kwargs={"slug": event.slug})
+    url = reverse("desk:event-message", kwargs={"slug": event.slug})
     response = desk.post(url, compose(audience="session", send="1"))
     assert response.status_code == 400 and "session" in response.context["form"].errors
     assert not Announcement.objects.exists()
@@ -255,11 +255,11 @@ def test_invite_then_issue_and_revoke_a_token(desk, organization, django_capture
     assert response.status_code == 302
     volunteer = Membership.objects.get(user__email="new.volunteer@example.org")
     assert volunteer.role == "volunteer" and "/organizer/welcome/" in mail.outbox[-1].body
-    issued = desk.post(reverse("desk:token-issue"), {"holder": volunteer.user_id, "name": "door phone"})
+    issued = desk.post(reverse("desk:team-token-issue"), {"holder": volunteer.user_id, "name": "door phone"})
     token = ApiToken.objects.get()
     assert issued.status_code == 200 and issued.context["new_key"].startswith("hg_")
-    assert issued["Cache-Control"] == "private, no-store"
-    assert desk.post(reverse("desk:token-revoke", kwargs={"pk": token.pk})).status_code == 302
+    assert "no-store" in issued["Cache-Control"]
+    assert desk.post(reverse("desk:team-token-revoke", kwargs={"pk": token.pk})).status_code == 302
     assert not ApiToken.objects.exists()
 
 

@@ -17,6 +17,10 @@ afterwards, so one role's write never changes what the next sees. Beyond the sta
 - a write refused (status ≥ 400) leaves the database exactly as it was.
 
 Status notation: "200", "404", ...; "3xx" is a redirect (login page, or the admin's "does not exist").
+
+The organizer's desk (``/organizer/``) tells owners from managers, so its rows (DESK_ROWS) add
+a ninth cell: an owner of Alice's organization (``own``, not staff: the desk needs no admin
+account). Rows without an ``owner`` cell do not run the owner.
 """
 
 from __future__ import annotations
@@ -50,14 +54,14 @@ from tests.factories import (
 )
 
 ROLES = ("anon", "att", "oth", "vol", "vol2", "mgr", "mgr2", "su")
-USER_ROLES = ("vol", "vol2", "mgr", "mgr2", "su")
+USER_ROLES = ("vol", "vol2", "mgr", "mgr2", "su", "own")
 
 # Who may see the private data a row is about (the row's "kind").
 ENTITLED = {
     "public": set(),  # public data only: nobody's registration shows
-    "attendee": {"att", "mgr", "su"},  # Alice's own registration (and her organizers)
-    "checkin": {"vol", "mgr", "su"},  # the door of Alice's event
-    "organizer": {"mgr", "su"},  # Alice's organization's back office
+    "attendee": {"att", "mgr", "su", "own"},  # Alice's own registration (and her organizers)
+    "checkin": {"vol", "mgr", "su", "own"},  # the door of Alice's event
+    "organizer": {"mgr", "su", "own"},  # Alice's organization's back office
     "capability": set(ROLES),  # the secret is in the URL itself (a calendar feed link)
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -81,12 +85,14 @@ def build_world() -> SimpleNamespace:
         "mgr": UserFactory(username="mgr", is_staff=True),
         "mgr2": UserFactory(username="mgr2", is_staff=True),
         "su": UserFactory(username="root", is_staff=True, is_superuser=True),
+        "own": UserFactory(username="own"),
     }
     for role, org, kind in (
         ("vol", w.org, Membership.Role.VOLUNTEER),
         ("vol2", w.org2, Membership.Role.VOLUNTEER),
         ("mgr", w.org, Membership.Role.MANAGER),
         ("mgr2", w.org2, Membership.Role.MANAGER),
+        ("own", w.org, Membership.Role.OWNER),
     ):
         MembershipFactory(user=w.users[role], organization=org, role=kind)
     w.tokens = {role: Token.objects.create(user=user).key for role, user in w.users.items()}
@@ -125,7 +131,7 @@ def secrets_for(w, role: str, kind: str) -> list[str]:
         found += [w.alice.name, w.alice.email, w.alice.manage_token, "Alice's private remark", w.feed.token]
         if role != "oth":  # Bob's own data is his
             found += [w.bob.name, w.bob.email, w.bob.manage_token]
-    if role not in {"mgr", "su"}:  # a draft is the organizers' business until it is published
+    if role not in {"mgr", "su", "own"}:  # a draft is the organizers' business until it is published
         found.append(w.draft.title["en"])
     if role not in {"vol2", "mgr2", "su"} and kind != "capability":
         found += [w.carol.name, w.carol.email, w.carol.manage_token]
@@ -177,12 +183,19 @@ class Row:
     body: Callable[[SimpleNamespace], dict] | None = None
     form: bool = False  # send the body form-encoded (pages) instead of JSON
     note: str = ""
+    owner: str | None = None  # the owner's cell (desk rows); None: the row does not run the owner
     statuses: dict = field(init=False)
 
     def __post_init__(self):
         cells = self.expect.split()
         assert len(cells) == len(ROLES), (self.method, self.route)
         self.statuses = dict(zip(ROLES, cells, strict=True))
+        if self.owner is not None:
+            self.statuses["own"] = self.owner
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (*ROLES, "own") if self.owner is not None else ROLES
 
     @property
     def id(self) -> str:
@@ -852,6 +865,47 @@ ROWS = [
 ]
 
 
+# --- the organizer's desk: owners and managers of the organization; volunteers get a 403 that
+# points to the scanner; another organization's event is a 404; anonymous callers go to the login.
+# Columns: anon att oth vol vol2 mgr mgr2 su, then owner=.
+DESK_ROWS = [
+    Row("GET", "organizer/", const("/organizer/"), "organizer", "302 302 302 403 403 200 200 200", owner="200"),
+    Row(
+        "GET", "organizer/login/", const("/organizer/login/"), "public", "200 200 200 302 302 302 302 302", owner="302"
+    ),
+    Row(
+        "POST",
+        "organizer/login/",
+        const("/organizer/login/"),
+        "public",
+        "200 200 200 302 302 302 302 302",
+        body=lambda w: {"username": "mgr", "password": "wrong"},
+        form=True,
+        owner="302",
+        note="signed-in users are sent on; a wrong password re-renders the form",
+    ),
+    Row(
+        "POST",
+        "organizer/logout/",
+        const("/organizer/logout/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/",
+        const("/organizer/events/tea-evening/"),
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+]
+ROWS += DESK_ROWS
+
+
 # --- the admin: every ModelAdmin's list, and the change page of one of Alice's organization's rows ------
 # Volunteers have no is_staff (as in real life), so the admin sends them to its login page like
 # anonymous callers. A manager of another organization finds the row "does not exist" (a redirect
@@ -972,7 +1026,7 @@ def body_text(response) -> str:
 def test_access_matrix(row: Row):
     w = build_world()
     actual, problems = {}, []
-    for role in ROLES:
+    for role in row.roles:
         cache.clear()
         writes = row.method in WRITE_METHODS
         before = snapshot() if writes else None
@@ -990,7 +1044,9 @@ def test_access_matrix(row: Row):
         if writes and response.status_code >= 400 and after != before:
             changed = [name for name in before if before[name] != after[name]]
             problems.append(f"{role}: a refused write changed {changed}")
-    assert not problems, f"{row.id}\n  actual: {' '.join(str(actual[r]) for r in ROLES)}\n  " + "\n  ".join(problems)
+    assert not problems, f"{row.id}\n  actual: {' '.join(str(actual[r]) for r in row.roles)}\n  " + "\n  ".join(
+        problems
+    )
 
 
 # --- coverage: no route, API method or ModelAdmin without a row ------------------------------------
