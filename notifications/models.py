@@ -96,6 +96,11 @@ class Announcement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recipient_count = models.PositiveIntegerField(default=0)
+    # Who it went to (``notifications.selectors.Audience``); ``session`` for "checked in at a session".
+    audience = models.CharField(_("recipients"), max_length=20, default="active")
+    session = models.ForeignKey(
+        "events.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="announcements"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -213,3 +213,20 @@ def notification_retry(*, notification_id: int) -> bool:
     if updated:
         queue_on_commit([notification_id])
     return bool(updated)
+
+
+def notify_ticket_resend(*, registration: Registration, now: dt.datetime | None = None) -> Notification | None:
+    """The organizer sends a confirmed registration its ticket again (the confirmation, with the QR
+    codes and calendar). Once per window however often the button is pressed: None when it was
+    already sent in this window."""
+    created = insert(
+        [
+            row(
+                registration=registration,
+                kind=Kind.CONFIRMATION,
+                params={"resent": True},
+                suffix=f"resend-{_window(now)}",
+            )
+        ]
+    )
+    return created[0] if created else None

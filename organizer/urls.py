@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from common.throttling import throttle_login
 from organizer import apis
-from organizer.views import actions, auth, editing, events, home, sessions
+from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
@@ -40,4 +40,22 @@ page_urlpatterns = [
     path("events/<slug:slug>/publish/", actions.event_publish, name="event-publish"),
     path("events/<slug:slug>/cancel/", actions.event_cancel, name="event-cancel"),
     path("events/<slug:slug>/duplicate/", actions.event_duplicate, name="event-duplicate"),
+]
+
+# Running an event (registrations, messages) and the team (desk-ops).
+page_urlpatterns += [
+    path("events/<slug:slug>/registrations/", registrations.registrations_page, name="event-registrations"),
+    path("events/<slug:slug>/registrations.csv", registrations.registrations_csv, name="event-registrations-csv"),
+    path(
+        "events/<slug:slug>/registrations/<int:pk>/<slug:action>/",
+        registrations.registration_action,
+        name="event-registration-action",
+    ),
+    path("events/<slug:slug>/message/", messages.message_page, name="event-message"),
+    path("events/<slug:slug>/message/<int:pk>/", messages.message_detail, name="event-message-detail"),
+    path("team/", team.team_page, name="team"),
+    path("team/invite/", team.team_invite, name="team-invite"),
+    path("team/tokens/", team.token_issue, name="team-token-issue"),
+    path("team/tokens/<int:pk>/revoke/", team.token_revoke, name="team-token-revoke"),
+    path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
 ]

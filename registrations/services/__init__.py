@@ -1,8 +1,10 @@
 """Registration use cases. Import from here: ``from registrations import services``.
 
-``register`` (book, cancel, expire), ``seats`` (the seat ledger and waiting list, under the event
+``register`` (book, cancel, expire), ``desk`` (an organizer's promotion by hand, ticket resend),
+``seats`` (the seat ledger and waiting list, under the event
 lock), ``payments`` (Stripe Checkout, webhooks, refunds, door payments)."""
 
+from registrations.services.desk import ticket_resend, waitlist_promote_by_hand
 from registrations.services.payments import (
     checkout_start,
     door_payment_record,
@@ -44,7 +46,9 @@ __all__ = [
     "registration_expire_hold",
     "seats_taken",
     "stripe_event_process",
+    "ticket_resend",
     "waitlist_promote",
+    "waitlist_promote_by_hand",
     "waitlist_promote_next",
     "webhook_parse",
 ]

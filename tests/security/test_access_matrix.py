@@ -126,6 +126,11 @@ def build_world() -> SimpleNamespace:
 
     w.api_token, _key = api_token_create(holder=w.users["vol"], name="door phone", issuer=w.users["mgr"])
 
+    from notifications.models import Announcement
+
+    w.announcement = Announcement.objects.create(organization=w.org, subject={"en": "Tea news"}, body={"en": "Hi"})
+    w.announcement.events.set([w.event])
+
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
     return w
@@ -1130,6 +1135,131 @@ DESK_ROWS += [
         body=lambda w: {"slug": "tea-evening-again", "first_day": "2031-05-06"},
         form=True,
         owner="302",
+    ),
+]
+
+
+def desk_action(action: str, note: str = "") -> Row:
+    return Row(
+        "POST",
+        "organizer/events/<slug:slug>/registrations/<int:pk>/<slug:action>/",
+        lambda w, r: f"/organizer/events/tea-evening/registrations/{w.alice.pk}/{action}/",
+        "organizer",
+        "302 302 302 403 403 302 404 302",
+        body=lambda w: {},
+        form=True,
+        owner="302",
+        note=note or "back to the list, with the outcome (or the refusal) as a notice",
+    )
+
+
+def announcement_body(w) -> dict:
+    return {"subject_en": "Rain", "body_en": "Bring an umbrella.", "audience": "confirmed", "send": "1"}
+
+
+WELCOME = "/organizer/welcome/MQ/bad-token/"
+# The registrations, messages and team screens (desk-ops): the same pattern, plus the team's
+# forms (another organization's manager sends a choice that is not theirs: 400, nothing written).
+DESK_ROWS += [
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/registrations/",
+        const("/organizer/events/tea-evening/registrations/"),
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/registrations.csv",
+        const("/organizer/events/tea-evening/registrations.csv"),
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    desk_action("cancel"),
+    desk_action("resend"),
+    desk_action("door-payment", note="Alice does not pay at the door: a refusal notice, nothing written"),
+    desk_action("promote", note="Alice is not waiting: a refusal notice, nothing written"),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/message/",
+        const("/organizer/events/tea-evening/message/"),
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/events/<slug:slug>/message/",
+        const("/organizer/events/tea-evening/message/"),
+        "organizer",
+        "302 302 302 403 403 302 404 302",
+        body=announcement_body,
+        form=True,
+        owner="302",
+        note="sent: on to its delivery page",
+    ),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/message/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/message/{w.announcement.pk}/",
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    Row(
+        "GET", "organizer/team/", const("/organizer/team/"), "organizer", "302 302 302 403 403 200 200 200", owner="200"
+    ),
+    Row(
+        "POST",
+        "organizer/team/invite/",
+        const("/organizer/team/invite/"),
+        "organizer",
+        "302 302 302 403 403 302 400 302",
+        body=lambda w: {"organization": w.org.pk, "email": "new.volunteer@example.org", "language": "en"},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        "organizer/team/tokens/",
+        const("/organizer/team/tokens/"),
+        "organizer",
+        "302 302 302 403 403 200 400 200",
+        body=lambda w: {"holder": w.users["vol"].pk, "name": "door phone 2"},
+        form=True,
+        owner="200",
+        note="the new key is in this response only",
+    ),
+    Row(
+        "POST",
+        "organizer/team/tokens/<int:pk>/revoke/",
+        lambda w, r: f"/organizer/team/tokens/{w.api_token.pk}/revoke/",
+        "organizer",
+        "302 302 302 403 403 302 404 302",
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "GET",
+        "organizer/welcome/<uidb64>/<token>/",
+        const(WELCOME),
+        "public",
+        "200 200 200 200 200 200 200 200",
+        owner="200",
+        note="a wrong or used link says so (the one-use link itself: tests/organizer/test_desk_services.py)",
+    ),
+    Row(
+        "POST",
+        "organizer/welcome/<uidb64>/<token>/",
+        const(WELCOME),
+        "public",
+        "200 200 200 200 200 200 200 200",
+        body=lambda w: {"new_password1": "guessed-pass-1", "new_password2": "guessed-pass-1"},
+        form=True,
+        owner="200",
     ),
 ]
 ROWS += DESK_ROWS
