@@ -7,6 +7,8 @@ from celery.schedules import crontab
 from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 
+from backend.worker_liveness import LivenessFile
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("huiguan")
@@ -18,6 +20,9 @@ app.autodiscover_tasks()
 # the way Django does for requests instead: CONN_MAX_AGE and CONN_HEALTH_CHECKS, applied around
 # each task by close_old_connections(). (The fixup then only recycles every 2 × this many tasks.)
 app.conf.db_reuse_max = 10_000
+
+# The worker touches a file from its consumer's event loop; `python -m backend.worker_liveness` is the probe.
+app.steps["consumer"].add(LivenessFile)
 
 
 @task_prerun.connect
