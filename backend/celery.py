@@ -7,8 +7,6 @@ from celery.schedules import crontab
 from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 
-from backend.worker_liveness import LivenessFile
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("huiguan")
@@ -22,7 +20,8 @@ app.autodiscover_tasks()
 app.conf.db_reuse_max = 10_000
 
 # The worker touches a file from its consumer's event loop; `python -m backend.worker_liveness` is the probe.
-app.steps["consumer"].add(LivenessFile)
+# A dotted name, not the class: importing it here would make `python -m backend.worker_liveness` import itself twice.
+app.steps["consumer"].add("backend.worker_liveness:LivenessFile")
 
 
 @task_prerun.connect

@@ -123,4 +123,4 @@ def test_liveness_file_comes_from_the_environment(monkeypatch, tmp_path):
 def test_the_worker_registers_the_liveness_step():
     from backend.celery import app
 
-    assert worker_liveness.LivenessFile in app.steps["consumer"]
+    assert "backend.worker_liveness:LivenessFile" in app.steps["consumer"]
