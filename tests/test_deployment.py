@@ -74,7 +74,9 @@ def test_compose_defaults_are_secure_behind_its_proxy():
     assert env["SECURE_SSL_REDIRECT"] == "${SECURE_SSL_REDIRECT:-true}"
     assert env["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
     # the probe needs no header: /healthz is exempt from the HTTPS redirect
-    assert "X-Forwarded-Proto" not in " ".join(strict_load(COMPOSE.read_text())["services"]["web"]["healthcheck"]["test"])
+    assert "X-Forwarded-Proto" not in " ".join(
+        strict_load(COMPOSE.read_text())["services"]["web"]["healthcheck"]["test"]
+    )
 
 
 def _settings_in_subprocess(tmp_path, **env) -> dict:
@@ -89,7 +91,9 @@ def _settings_in_subprocess(tmp_path, **env) -> dict:
         "SECRET_KEY": "x" * 50,
         **env,
     }
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
