@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.db.models import Prefetch, prefetch_related_objects
+from django.template import Context
 from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -430,6 +431,10 @@ def _attachments(notification: Notification, registration: Registration, context
 
 def _render(kind: str, part: str, language: str, context: dict) -> str:
     template = select_template([f"notifications/{language}/{kind}.{part}", f"notifications/en/{kind}.{part}"])
+    if part == "subject.txt":
+        # A subject is a header, plain text: "Q&A" must not arrive as "Q&amp;A". Switched off here
+        # for every subject template rather than by a tag in each (one forgotten would escape).
+        return template.template.render(Context(context, autoescape=False))
     return template.render(context)
 
 
