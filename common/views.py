@@ -55,6 +55,13 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """Django's 500 handler: runs inside the ``except`` that caught the error, hence ``sys.exc_info()``."""
+    import sys
+
+    from common.outage import database_unavailable, unavailable_response
+
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request, api=is_api_request(request))
     if is_api_request(request):
         return api_error_response(status=500, code="server_error", message=str(_("Something went wrong on our side.")))
     return defaults.server_error(request)
