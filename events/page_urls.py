@@ -3,6 +3,7 @@
 from django.urls import path
 
 from events import views as event_views
+from registrations import confirm_views
 from registrations import views as registration_views
 
 app_name = "pages"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("manage/<str:token>/data.json", registration_views.manage_data, name="manage-data"),
     path("manage/<str:token>/calendar-feed/", registration_views.manage_calendar_feed, name="manage-calendar-feed"),
     path("manage/<str:token>/erase/", registration_views.manage_erase, name="manage-erase"),
+    path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
 ]

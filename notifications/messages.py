@@ -90,7 +90,15 @@ class Built:
 # What each kind reads beyond the registration, its event, organization and venue (loaded with
 # the notification in one query): the sessions list / invite, and the tickets for QR codes.
 NEEDS_SESSIONS = frozenset(
-    {Kind.CONFIRMATION, Kind.PAYMENT_DUE, Kind.WAITLISTED, Kind.PROMOTED, Kind.CHANGED, Kind.CANCELLED}
+    {
+        Kind.CONFIRMATION,
+        Kind.PAYMENT_DUE,
+        Kind.EMAIL_CONFIRM,
+        Kind.WAITLISTED,
+        Kind.PROMOTED,
+        Kind.CHANGED,
+        Kind.CANCELLED,
+    }
 )
 NEEDS_TICKETS = frozenset({Kind.CONFIRMATION, Kind.PROMOTED})
 NOTIFICATION_RELATED = (
@@ -221,6 +229,7 @@ def _check_relevant(notification: Notification, registration: Registration, now:
         Kind.WAITLISTED: status != RS.WAITLISTED and "the registration left the waiting list",
         Kind.PROMOTED: status not in Registration.SEAT_HOLDING and "the registration no longer holds a seat",
         Kind.HOLD_EXPIRED: status != RS.EXPIRED and "the registration is no longer expired",
+        Kind.EMAIL_CONFIRM: status != RS.PENDING_EMAIL and "the registration no longer awaits the email confirmation",
         Kind.MANAGE_LINK: status not in Registration.ACTIVE and "the registration is no longer active",
         Kind.CALENDAR_FEED: status != RS.CONFIRMED and "the registration is no longer confirmed",
         Kind.ANNOUNCEMENT: status not in Registration.ACTIVE and "the registration is no longer active",
@@ -338,6 +347,13 @@ def _kind_context(notification: Notification, registration: Registration, langua
             registration.currency,
         )
         context["has_paid"] = any(payment.paid_at for payment in payments) or registration.paid_at is not None
+    elif kind == Kind.EMAIL_CONFIRM:
+        from registrations.services.email_holds import confirm_url  # services import this module
+
+        context["confirm_url"] = confirm_url(registration=registration)
+        context["promoted"] = bool(params.get("promoted"))
+    elif kind == Kind.HOLD_EXPIRED:
+        context["hold"] = params.get("hold", "payment")
     elif kind == Kind.FEEDBACK_REQUEST:
         context["feedback_url"] = feedback_url(registration)
         context["rating_urls"] = [(rating, feedback_url(registration, rating)) for rating in range(1, 6)]

@@ -33,6 +33,7 @@ from notifications import services as notifications
 from registrations import consent
 from registrations.models import Registration, Ticket
 from registrations.selectors import event_is_over
+from registrations.services import email_holds
 
 MAX_TEXT_ANSWER = 1000
 
@@ -303,6 +304,7 @@ def _registration_insert(
         _release_overdue_holds(event=event, now=now)
     registration.status = ""
     if event.waitlist_count == 0 and event.seats_held + registration.party_size <= event.capacity:
+        email_holds.check_open_holds_per_domain(event=event, registration=registration)
         _give_seat(registration, event=event, now=now)
     else:
         # Arrival order: nobody jumps a waiting party, even when a smaller gap is free.
@@ -321,8 +323,12 @@ def _registration_insert(
 
 
 def _give_seat(registration: Registration, *, event: Event, now: dt.datetime) -> None:
-    """Confirm, or hold the seat until paid. Caller holds the event lock and checked capacity."""
-    if registration.payment_method == Registration.PaymentMethod.ONLINE and registration.paid_at is None:
+    """Confirm, or hold the seat until the email link is opened or until paid. Caller holds the event lock
+    and checked capacity."""
+    if email_holds.email_confirmation_required(event=event, registration=registration):
+        _move(event, registration, Registration.Status.PENDING_EMAIL)
+        registration.hold_expires_at = email_holds.email_hold_until(event=event, now=now)
+    elif registration.payment_method == Registration.PaymentMethod.ONLINE and registration.paid_at is None:
         _move(event, registration, Registration.Status.PENDING_PAYMENT)
         registration.hold_expires_at = _hold_until(event=event, now=now)
     else:
@@ -347,21 +353,27 @@ def waitlist_promote_next(*, event: Event, now: dt.datetime | None = None) -> li
         _give_seat(registration, event=event, now=now)
         registration.promoted_at = now
         registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "promoted_at", "updated_at"])
-        notifications.notify_registration(registration=registration, kind=notifications.Kind.PROMOTED)
+        if registration.status == Registration.Status.PENDING_EMAIL:  # the seat is theirs once they open the link
+            notifications.notify_registration(
+                registration=registration, kind=notifications.Kind.EMAIL_CONFIRM, params={"promoted": True}
+            )
+        else:
+            notifications.notify_registration(registration=registration, kind=notifications.Kind.PROMOTED)
         free -= registration.party_size
         promoted.append(registration)
     return promoted
 
 
 def _expire_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registration]:
-    overdue = list(
-        Registration.objects.filter(event=event, status=Registration.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
-    )
+    overdue = list(Registration.objects.filter(event=event, status__in=Registration.ON_HOLD, hold_expires_at__lte=now))
     for registration in overdue:
+        hold = "email" if registration.status == Registration.Status.PENDING_EMAIL else "payment"
         _move(event, registration, Registration.Status.EXPIRED)
         registration.expired_at = now
         registration.save(update_fields=["status", "expired_at", "updated_at"])
-        notifications.notify_registration(registration=registration, kind=notifications.Kind.HOLD_EXPIRED)
+        notifications.notify_registration(
+            registration=registration, kind=notifications.Kind.HOLD_EXPIRED, params={"hold": hold}
+        )
     return overdue
 
 
@@ -448,10 +460,50 @@ def registration_expire_hold(*, registration_id: int, now: dt.datetime | None = 
     return any(registration.pk == registration_id for registration in expired)
 
 
+@transaction.atomic
+def registration_confirm_email(*, registration_id: int, now: dt.datetime | None = None) -> Registration:
+    """The emailed link was opened: the address is proven, and a seat on hold becomes the registrant's.
+
+    Locks the event row, then the registration (the usual order). From ``pending_email`` the seat is
+    confirmed, or on an unpaid online registration held again for payment. A hold already past its
+    time is released here instead (the registration comes back ``expired``), and an expired or
+    cancelled registration stays as it is. Opening the link again, or on a waitlisted registration,
+    only records the proof. Idempotent.
+    """
+    now = now or timezone.now()
+    event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
+    if event_id is None:
+        raise NotFound(_("No such registration."))
+    event = _lock_event(event_id)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    registration.event = event
+    if registration.status == Registration.Status.PENDING_EMAIL and registration.hold_expires_at <= now:
+        # Too late: release it as the beat task would (the seat may be someone else's next), and say so
+        # by the status. Not an exception: that would roll the release back.
+        _release_overdue_holds(event=event, now=now)
+        _save_counters(event)
+        registration.refresh_from_db()
+        return registration
+    if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
+        return registration  # nothing to confirm any more; the manage page says what happened
+    if registration.email_confirmed_at is None:
+        registration.email_confirmed_at = now
+        registration.save(update_fields=["email_confirmed_at", "updated_at"])
+    if registration.status == Registration.Status.PENDING_EMAIL:
+        _give_seat(registration, event=event, now=now)
+        registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
+        _save_counters(event)
+        # Confirmation, or payment due: by the new status (the dedupe key keeps it to one).
+        notifications.notify_registration(
+            registration=registration, kind=notifications.STATUS_KINDS[registration.status]
+        )
+    return registration
+
+
 def overdue_hold_ids(*, now: dt.datetime | None = None) -> list[int]:
     return list(
         Registration.objects.filter(
-            status=Registration.Status.PENDING_PAYMENT, hold_expires_at__lte=now or timezone.now()
+            status__in=Registration.ON_HOLD, hold_expires_at__lte=now or timezone.now()
         ).values_list("pk", flat=True)[:1000]
     )
 
