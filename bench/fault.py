@@ -530,6 +530,13 @@ def main() -> None:
     postgres = Postgres(args.pg_port)
     postgres.init()
     postgres.start()
+    try:
+        run(args, postgres)
+    finally:
+        postgres.stop()
+
+
+def run(args, postgres: Postgres) -> None:
     database_url = harness.fresh_database(DATABASE, admin_url=postgres.admin_url)
     harness.django_setup(database_url)
     scans = int(args.checkin_rate * (args.baseline + args.seconds)) + 100
@@ -592,12 +599,6 @@ def main() -> None:
                     redis_server.start()
                     sink.delay = 0.0
 
-                def postgres_start() -> None:
-                    postgres.start()
-                    from django.db import connections
-
-                    connections.close_all()  # this process's own connection died with the server
-
                 fault_start = load.now()
                 print(f"  {fault_start:7.1f} s  fault phase starts")
                 fault_marks = asyncio.run(
@@ -608,7 +609,7 @@ def main() -> None:
                             (s * 0.10, "worker SIGKILLed", worker.kill),
                             (s * 0.22, "worker restarted", worker.start),
                             (pg_at, "postgres stopped", postgres.stop),
-                            (pg_at + args.pg_down, "postgres started", postgres_start),
+                            (pg_at + args.pg_down, "postgres started", postgres.start),
                             (redis_at, "redis stopped (sends in flight)", redis_stop_in_flight),
                             (redis_at + 2 + args.redis_down, "redis started (empty)", redis_start),
                             (s * 0.80, "redis paused (SIGSTOP)", redis_server.pause),
@@ -617,6 +618,9 @@ def main() -> None:
                     )
                 )
                 marks = {"baseline starts": 0.0, "fault phase starts": fault_start, **fault_marks}
+                from django.db import connections
+
+                connections.close_all()  # this process's own connection died with the server
                 load_end = load.now()
                 print(f"  {load_end:7.1f} s  load stops; draining the outbox (load average {os.getloadavg()[0]:.1f})")
                 drained = wait_for_drain(sink, timeout=args.drain)
@@ -633,10 +637,7 @@ def main() -> None:
         fault_errors = [o.at for o in outcomes if o.phase == "faults" and not 200 <= o.first_status < 300]
         errors_after_redis = [t for t in fault_errors if t >= marks["redis stopped (sends in flight)"] - 3]
         last_mail = max(t_sink, default=float("nan"))
-        try:
-            results = verify(outcomes, sink, fixture)
-        finally:
-            postgres.stop()
+        results = verify(outcomes, sink, fixture)
 
     base_stats, fault_stats = summarize(outcomes, "baseline"), summarize(outcomes, "faults")
     print()
