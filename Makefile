@@ -60,6 +60,7 @@ format: install-dev
 	$(BIN)/ruff format .
 
 test: lint messages
+	$(BIN)/lint-imports --no-logo  # the floors (pyproject.toml [tool.importlinter], docs/architecture.md)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=backend.settings_test
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -4,7 +4,7 @@ from audit import selectors
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.serializers import AuditEntrySerializer
-from common.permissions import IsOrganizer
+from organizations.permissions import IsOrganizer
 
 
 class AuditEntryListApi(generics.ListAPIView):

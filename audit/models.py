@@ -57,7 +57,7 @@ class AuditEntry(models.Model):
     )
     actor_label = models.CharField(pgettext_lazy("audit log", "who (as recorded)"), max_length=150, blank=True)
     organization = models.ForeignKey(
-        "events.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "organizations.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(pgettext_lazy("audit log", "what"), max_length=40, choices=AuditAction.choices)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
-from events.models import Membership
+from organizations import access
 
 
 def audit_entries(*, user) -> QuerySet[AuditEntry]:
     """Entries visible to ``user``, newest first, with what the list shows already joined."""
     entries = AuditEntry.objects.select_related("organization", "event").order_by("-at", "-id")
-    if user.is_superuser:
-        return entries
-    managed = Membership.objects.filter(user=user, role__in=Membership.MANAGING_ROLES).values("organization_id")
-    return entries.filter(organization_id__in=managed)
+    return entries.filter(access.managed_by(user))

@@ -11,6 +11,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("huiguan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# A task lives beside the function it runs (its name= keeps the name it was first queued under);
+# these are the modules that hold them, imported when a worker or beat starts.
+app.conf.imports = (
+    "events.services",
+    "registrations.services.register",
+    "registrations.services.payments",
+    "notifications.sending",
+    "notifications.services",
+    "privacy.services",
+)
 app.autodiscover_tasks()
 
 # Celery's Django fixup closes every database connection before and after every task, so each

@@ -42,12 +42,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
+    "organizations",
+    "audit",
     "events",
     "registrations",
     "checkin",
     "notifications",
+    # desks: each audience's screens and the use cases that span apps
+    "pages",
+    "organizer",
+    "privacy",
     "reports",
-    "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -188,7 +194,7 @@ EVENT_IMAGE_MAX_SIDE = env.int("EVENT_IMAGE_MAX_SIDE", default=10_000)
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "common.auth.CachedTokenAuthentication",
+        "organizations.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

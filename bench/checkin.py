@@ -30,7 +30,8 @@ def build_fixture(tickets: int):
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from events.models import Event, Membership, Organization, Session
+    from events.models import Event, Session
+    from organizations.models import Membership, Organization
     from registrations.models import Registration, Ticket
     from registrations.services import event_recount
     from registrations.tickets import ticket_code

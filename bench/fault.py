@@ -213,7 +213,8 @@ def build_fixture(pool_size: int) -> dict:
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from events.models import Event, Membership, Organization, Session
+    from events.models import Event, Session
+    from organizations.models import Membership, Organization
     from registrations.models import Registration, Ticket
     from registrations.services import event_recount
     from registrations.tickets import ticket_code
@@ -433,7 +434,7 @@ def verify(outcomes: list[Outcome], sink: Sink, fixture: dict) -> dict:
 
     from checkin.models import CheckIn
     from notifications.models import Notification
-    from notifications.services import STATUS_KINDS
+    from notifications.outbox import STATUS_KINDS
     from registrations.models import Registration, Ticket
 
     found: dict = {}

@@ -106,7 +106,8 @@ def make_attendees(count: int):
     """One event, one session starting in 20 h (reminder due: 24 h), ``count`` confirmed attendees."""
     from django.utils import timezone
 
-    from events.models import Event, Organization, Session, Venue
+    from events.models import Event, Session
+    from organizations.models import Organization, Venue
     from registrations.models import Registration
     from registrations.services import event_recount
 
@@ -154,11 +155,12 @@ def make_attendees(count: int):
 def sample_message() -> bytes:
     """One rendered reminder, as bytes on the wire: the baseline sends exactly this."""
     from notifications import messages
-    from notifications.services import Kind, _row
+    from notifications.outbox import Kind
+    from notifications.outbox import row as outbox_row
     from registrations.models import Registration
 
     registration = Registration.objects.select_related("event__organization", "event__venue").order_by("id").first()
-    row = _row(registration=registration, kind=Kind.REMINDER, session=registration.event.sessions.get())
+    row = outbox_row(registration=registration, kind=Kind.REMINDER, session=registration.event.sessions.get())
     row.registration = registration
     row.pk = 0  # never saved: only rendered
     return messages.build(row).message.message().as_bytes(linesep="\r\n")

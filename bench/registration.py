@@ -21,7 +21,8 @@ HERE = Path(__file__).resolve().parent
 def make_event(*, slug: str, capacity: int):
     from django.utils import timezone
 
-    from events.models import Event, Organization, Session
+    from events.models import Event, Session
+    from organizations.models import Organization
 
     organization, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": {"en": "Bench"}})
     event = Event.objects.create(

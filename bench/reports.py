@@ -35,8 +35,9 @@ def load(*, registrations: int, checkins: int):
     from django.utils import timezone
 
     from checkin.models import CheckIn
-    from events.models import Event, Membership, Organization, Question, Session
+    from events.models import Event, Question, Session
     from notifications.models import Feedback
+    from organizations.models import Membership, Organization
     from registrations.models import Payment, Registration, Ticket
 
     rng = random.Random(6)

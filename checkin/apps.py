@@ -6,4 +6,4 @@ class CheckinConfig(AppConfig):
     name = "checkin"
 
     def ready(self):
-        from checkin import signals  # noqa: F401 - drops cached roles when memberships change
+        from checkin import signals  # noqa: F401 - drops cached sessions when sessions or events change

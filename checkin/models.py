@@ -28,9 +28,6 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Session
 from registrations.models import Registration, Ticket
 
-# Roles that may scan tickets at the door (all of them: volunteers are the main users).
-CHECKIN_ROLES = ("owner", "manager", "volunteer")
-
 
 class CheckIn(models.Model):
     class Direction(models.TextChoices):

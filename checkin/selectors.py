@@ -12,16 +12,16 @@ import datetime as dt
 import hashlib
 import zoneinfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from checkin.answers import payment_due
-from checkin.models import CHECKIN_ROLES, CheckIn
+from checkin.models import CheckIn
 from common.exceptions import NotFound
-from events.models import Event, Membership, Question, Session
+from events.models import Event, Question, Session
+from organizations import access
 from registrations.models import Registration, Ticket
 from registrations.tickets import ticket_code
 
@@ -40,42 +40,14 @@ def is_checkin_staff(*, user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool(scannable_organization_ids(user=user))
-
-
-def checkin_staff_cache_key(user_id: int) -> str:
-    return f"checkin-orgs:{user_id}"
-
-
-def scannable_organization_ids(*, user) -> frozenset[int]:
-    """Organizations the user may scan for. Asked on every scan, so cached briefly and dropped
-    whenever one of the user's memberships changes (checkin.signals)."""
-    key = checkin_staff_cache_key(user.pk)
-    ids = cache.get(key)
-    if ids is None:
-        ids = frozenset(
-            Membership.objects.filter(user_id=user.pk, role__in=CHECKIN_ROLES).values_list("organization_id", flat=True)
-        )
-        cache.set(key, ids, settings.TOKEN_CACHE_SECONDS)
-    return ids
-
-
-def membership_exists(*, user, organization_ref) -> Exists:
-    """``Exists`` for "the user may scan for this organization", to filter or annotate a query."""
-    return Exists(Membership.objects.filter(user_id=user.pk, organization_id=organization_ref, role__in=CHECKIN_ROLES))
-
-
-def may_scan(*, user, organization_id: int) -> bool:
-    if user.is_superuser:
-        return True
-    return organization_id in scannable_organization_ids(user=user)
+    return bool(access.scannable_organization_ids(user=user))
 
 
 def scannable_sessions(*, user) -> QuerySet[Session]:
     queryset = Session.objects.all()
     if user.is_superuser:
         return queryset
-    return queryset.filter(membership_exists(user=user, organization_ref=OuterRef("event__organization_id")))
+    return queryset.filter(access.scans_for(user=user, organization_ref=OuterRef("event__organization_id")))
 
 
 SESSION_CACHE_SECONDS = 10
@@ -104,7 +76,7 @@ def session_for_checkin(*, user, session_id: int) -> Session | None:
         if session is None:
             return None
         cache.set(key, session, SESSION_CACHE_SECONDS)
-    if not may_scan(user=user, organization_id=session.event.organization_id):
+    if not access.may_scan(user=user, organization_id=session.event.organization_id):
         return None
     return session
 

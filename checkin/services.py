@@ -34,6 +34,7 @@ from checkin import answers, selectors
 from checkin.models import CheckIn
 from common.exceptions import CheckinNonceReused, CheckinNotLatest, DomainError, InvalidInput, NotFound
 from events.models import Event, Session
+from organizations import access
 from registrations.models import Payment, Registration, Ticket
 from registrations.services import door_payment_record as _door_payment_record
 from registrations.tickets import TicketCodeInvalid, parse_ticket_code
@@ -171,7 +172,7 @@ def _perform(*, code, session_id, nonce, direction, user, device, scanned_at, so
         registration.event = event = session.event  # cached with the session
     else:
         registration.event = event = Event.objects.get(pk=registration.event_id)
-        if not selectors.may_scan(user=user, organization_id=event.organization_id):
+        if not access.may_scan(user=user, organization_id=event.organization_id):
             return CheckinResult(answers.wrong_event(nonce=nonce, direction=direction, session_id=None))
         candidates = selectors.open_sessions(event=event, at=at)
         session = candidates[0] if candidates else None
@@ -532,7 +533,7 @@ def checkin_revert(*, checkin_id: int, user, now: dt.datetime | None = None) -> 
         .values_list("ticket_id", "session__event__organization_id", "session__event_id")
         .first()
     )
-    if found is None or not selectors.may_scan(user=user, organization_id=found[1]):
+    if found is None or not access.may_scan(user=user, organization_id=found[1]):
         raise NotFound(_("No such check-in."))
     _lock_ticket(found[0])
     checkin = CheckIn.objects.select_for_update().get(pk=checkin_id)
@@ -575,6 +576,6 @@ def checkin_door_payment(*, registration_id: int, user, now: dt.datetime | None 
     """Record the cash a volunteer took at the door (idempotent: a second tap returns the first
     payment). Only for registrations of events the user may scan for; others are NotFound."""
     event_org = Registration.objects.filter(pk=registration_id).values_list("event__organization_id", flat=True).first()
-    if event_org is None or not selectors.may_scan(user=user, organization_id=event_org):
+    if event_org is None or not access.may_scan(user=user, organization_id=event_org):
         raise NotFound(_("No such registration."))
     return _door_payment_record(registration_id=registration_id, received_by=user, now=now)

@@ -94,3 +94,13 @@ def clean_translations(
             params={"code": required_language},
         )
     return cleaned
+
+
+class TranslatedMixin:
+    """``obj.t("title", "ja")`` picks a translation, falling back to the object's default language."""
+
+    def fallback_languages(self) -> list[str]:
+        return [getattr(self, "default_language", settings.LANGUAGE_CODE)]
+
+    def t(self, field: str, language: str | None = None) -> str:
+        return pick(getattr(self, field), language, self.fallback_languages())

@@ -15,6 +15,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from common.exceptions import DomainError, IdempotencyKeyReused, InvalidInput, exception_handler
+from common.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
 
@@ -25,8 +26,6 @@ def _fingerprint(request) -> str:
 
 
 def idempotent(request, *, scope: str, handler: Callable[[], Response], context: dict) -> Response:
-    from registrations.models import IdempotencyKey
-
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return handler()

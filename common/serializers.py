@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import active_language, clean_translations, content_languages, pick
+from common.names import clean_name
 
 
 class TranslationsField(serializers.JSONField):
@@ -103,8 +104,6 @@ class PersonNameField(serializers.CharField):
     spaces collapsed). Invisible-only input becomes empty, so ``allow_blank`` decides as for ""."""
 
     def to_internal_value(self, data):
-        from common.names import clean_name
-
         value = super().to_internal_value(data)
         cleaned = clean_name(value)
         if not cleaned and not self.allow_blank:

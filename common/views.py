@@ -1,9 +1,14 @@
+import sys
+
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults, static
 from django.views.decorators.cache import never_cache
+
+from common.outage import database_unavailable, unavailable_response
 
 # For pages whose URL holds a secret (a manage token). Not "no-referrer": under that policy
 # browsers send "Origin: null" with every POST from the page (Fetch spec), which Django's CSRF
@@ -26,10 +31,9 @@ def healthz(request):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         checks["broker"] = "eager"
     else:
-        from backend.celery import app
-
         try:
-            with app.connection_for_write() as conn:
+            # The project's Celery app is the current one (backend/__init__.py creates it first).
+            with current_app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001
@@ -56,10 +60,6 @@ def not_found(request, exception=None):
 
 def server_error(request):
     """Django's 500 handler: runs inside the ``except`` that caught the error, hence ``sys.exc_info()``."""
-    import sys
-
-    from common.outage import database_unavailable, unavailable_response
-
     if database_unavailable(sys.exc_info()[1]):
         return unavailable_response(request, api=is_api_request(request))
     if is_api_request(request):

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from common.filters import BoundedIsoDateTimeFilter, StableOrderingFilter
-from events.models import Category, Event, Organization, Venue
+from events.models import Event
 from events.serializers import KNOWN_LANGUAGE_CODES
+from organizations.models import Category, Organization, Venue
 
 
 class StrictBooleanField(forms.Field):

@@ -1,4 +1,4 @@
-"""Lengths and counts the organizer API (events/serializers.py) and the admin (events/forms.py)
+"""Lengths and counts the organizer API (events/serializers.py), the admin and the desk (organizer/forms.py)
 both accept, so neither takes what the other refuses."""
 
 TITLE_MAX_LENGTH = 200
@@ -7,3 +7,4 @@ DESCRIPTION_MAX_LENGTH = 20_000
 NOTES_MAX_LENGTH = 2000
 CHOICE_VALUE_MAX_LENGTH = 100
 MAX_CHOICES = 100
+MAX_GENERATED_SESSIONS = 366  # one a day for a year

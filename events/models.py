@@ -9,8 +9,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from common.i18n import pick
+from common.i18n import TranslatedMixin
 from events import images
+from organizations import access
+from organizations.models import Category, Organization, Venue
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -24,107 +26,13 @@ def default_payment_methods() -> list[str]:
     return ["card", "alipay", "wechat_pay"]
 
 
-class TranslatedMixin:
-    """``obj.t("title", "ja")`` picks a translation, falling back to the object's default language."""
-
-    def fallback_languages(self) -> list[str]:
-        return [getattr(self, "default_language", settings.LANGUAGE_CODE)]
-
-    def t(self, field: str, language: str | None = None) -> str:
-        return pick(getattr(self, field), language, self.fallback_languages())
-
-
-class Organization(TranslatedMixin, models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.JSONField(_("name"), default=dict)
-    contact_email = models.EmailField(blank=True)
-    default_language = models.CharField(max_length=10, default="en")
-    timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["slug"]
-
-    def __str__(self) -> str:
-        return self.t("name") or self.slug
-
-
-class Membership(models.Model):
-    class Role(models.TextChoices):
-        OWNER = "owner", _("Owner")
-        MANAGER = "manager", _("Manager")
-        VOLUNTEER = "volunteer", _("Volunteer")
-
-    MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.organization} ({self.role})"
-
-
-class Venue(TranslatedMixin, models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="venues")
-    name = models.JSONField(_("name"), default=dict)
-    address = models.JSONField(_("address"), default=dict, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    accessibility_notes = models.JSONField(_("accessibility notes"), default=dict, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="venue_latitude_range"
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="venue_longitude_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.t("name") or f"Venue {self.pk}"
-
-    def fallback_languages(self) -> list[str]:
-        return [self.organization.default_language] if self.organization_id else []
-
-    @property
-    def map_url(self) -> str:
-        if self.latitude is None or self.longitude is None:
-            return ""
-        return f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}#map=18/{self.latitude}/{self.longitude}"
-
-
-class Category(TranslatedMixin, models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.JSONField(_("name"), default=dict)
-
-    class Meta:
-        ordering = ["slug"]
-        verbose_name_plural = _("categories")
-
-    def __str__(self) -> str:
-        return self.t("name") or self.slug
-
-
 class EventQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Event.Status.PUBLISHED)
 
     def for_organizer(self, user):
         """Events of organizations where ``user`` is owner or manager (staff see everything)."""
-        if user.is_superuser:
-            return self
-        return self.filter(
-            organization__memberships__user=user, organization__memberships__role__in=Membership.MANAGING_ROLES
-        )
+        return self.filter(access.managed_by(user))
 
 
 class Event(TranslatedMixin, models.Model):

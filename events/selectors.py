@@ -7,7 +7,9 @@ import datetime as dt
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from events.models import Event, Membership, Organization, Session, Venue
+from events.models import Event, Session
+from organizations import access
+from organizations.models import Venue
 
 _LIVE_SESSIONS = ~Q(sessions__status=Session.Status.CANCELLED)
 
@@ -60,24 +62,11 @@ def organizer_events(*, user) -> QuerySet[Event]:
 
 def organizer_sessions(*, user) -> QuerySet[Session]:
     queryset = Session.objects.select_related("event", "event__venue", "venue", "venue__organization")
-    if user.is_superuser:
-        return queryset
-    return queryset.filter(
-        event__organization__memberships__user=user,
-        event__organization__memberships__role__in=Membership.MANAGING_ROLES,
-    )
-
-
-def managed_organizations(*, user) -> QuerySet[Organization]:
-    if user.is_superuser:
-        return Organization.objects.all()
-    return Organization.objects.filter(
-        memberships__user=user, memberships__role__in=Membership.MANAGING_ROLES
-    ).distinct()
+    return queryset.filter(access.managed_by(user, "event__organization"))
 
 
 def organizer_venues(*, user) -> QuerySet[Venue]:
-    return Venue.objects.filter(organization__in=managed_organizations(user=user)).select_related("organization")
+    return Venue.objects.filter(organization__in=access.managed_organizations(user=user)).select_related("organization")
 
 
 def organization_week_sessions(*, organization_ids, week_start: dt.datetime) -> QuerySet[Session]:

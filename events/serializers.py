@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.i18n import active_language, clean_translations, content_languages
+from common.i18n import active_language, clean_translations, content_languages, pick
 from common.serializers import (
     DATETIME_OUT_OF_RANGE,
     EARLIEST_DATETIME,
@@ -28,7 +28,8 @@ from events.limits import (
     SUMMARY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
-from events.models import PAYMENT_METHODS, Category, Event, Organization, Question, Session, Venue
+from events.models import PAYMENT_METHODS, Event, Question, Session
+from organizations.models import Category, Organization, Venue
 
 KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -112,8 +113,6 @@ class QuestionSerializer(serializers.ModelSerializer):
         }
     )
     def get_choices(self, question: Question) -> list[dict]:
-        from common.i18n import pick
-
         language = active_language()
         fallbacks = [question.event.default_language] if question.event_id else []
         return [

@@ -8,13 +8,13 @@ never interleave. See docs/locking.md.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import logging
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
-from dateutil import rrule
+from celery import shared_task
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -23,30 +23,12 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import AuditAction
-from common.exceptions import Forbidden, InvalidInput, InvalidTransition, SessionOverlap
+from common.exceptions import InvalidInput, InvalidTransition, SessionOverlap
 from events import images
-from events.models import Event, Membership, Organization, Question, Session, Venue
-
-MAX_GENERATED_SESSIONS = 366
-
-
-# --- permissions -------------------------------------------------------------------------------
-
-
-def user_can_manage(*, user, organization_id: int) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=user, organization_id=organization_id, role__in=Membership.MANAGING_ROLES
-    ).exists()
-
-
-def ensure_can_manage(*, user, organization_id: int) -> None:
-    if not user_can_manage(user=user, organization_id=organization_id):
-        raise Forbidden(_("You are not a manager of this organization."))
-
+from events.models import Event, Question, Session
+from events.recurrence import localize, parse_recurrence
+from organizations.access import ensure_can_manage
+from organizations.models import Organization, Venue
 
 # --- overlap -----------------------------------------------------------------------------------
 
@@ -112,6 +94,8 @@ def _raise_on_overlap(*, slots: list[Slot], exclude_ids: Iterable[int] = (), all
 
 # --- events ------------------------------------------------------------------------------------
 
+
+logger = logging.getLogger(__name__)
 
 EVENT_FIELDS = {
     "kind",
@@ -185,8 +169,22 @@ def event_create(*, user, organization: Organization, **fields) -> Event:
     return event
 
 
+@dataclass(frozen=True)
+class EventChange:
+    """What an edit changed that others must act on (notices, the waiting list): see organizer.services."""
+
+    event: Event
+    old_venue_id: int | None
+    moved_sessions: int  # sessions held at the event's venue, which moved with it
+    capacity_raised: bool
+
+
 @transaction.atomic
-def event_update(*, user, event: Event, **fields) -> Event:
+def event_change(*, user, event: Event, **fields) -> EventChange:
+    """Edit the event's fields under its row lock; sessions at a new venue get a new iCal sequence.
+
+    Locks: the event row (``select_for_update``), held until the caller's transaction ends.
+    """
     event = Event.objects.select_for_update().get(pk=event.pk)
     ensure_can_manage(user=user, organization_id=event.organization_id)
     unknown = set(fields) - EVENT_FIELDS
@@ -203,6 +201,7 @@ def event_update(*, user, event: Event, **fields) -> Event:
     changes = audit.field_changes(before=before, after={name: event.serializable_value(name) for name in fields})
     if changes:
         audit.record_event(actor=user, action=AuditAction.EVENT_UPDATE, event=event, details={"changes": changes})
+    moved = 0
     if event.venue_id != venue_before:
         # Sessions held at the event's venue moved with it: calendars must replace their copy.
         moved = (
@@ -210,15 +209,9 @@ def event_update(*, user, event: Event, **fields) -> Event:
             .exclude(status=Session.Status.CANCELLED)
             .update(sequence=F("sequence") + 1, status=Session.Status.MOVED, updated_at=timezone.now())
         )
-        if moved:
-            from notifications.services import notify_venue_changed
-
-            notify_venue_changed(event=event, old_venue_id=venue_before)
-    if event.capacity > capacity_before and event.waitlist_count:
-        from registrations.services import waitlist_promote
-
-        waitlist_promote(event_id=event.pk)  # same transaction, lock already held
-    return event
+    return EventChange(
+        event=event, old_venue_id=venue_before, moved_sessions=moved, capacity_raised=event.capacity > capacity_before
+    )
 
 
 @transaction.atomic
@@ -240,26 +233,20 @@ def event_publish(*, user, event: Event) -> Event:
 
 
 @transaction.atomic
-def event_cancel(*, user, event: Event) -> Event:
+def event_mark_cancelled(*, user, event: Event) -> tuple[Event, bool]:
+    """Set the event's status to cancelled; returns it and whether it was cancelled just now.
+
+    Locks: the event row. Refunds, notices and the audit entry are the caller's
+    (``organizer.services.event_cancel``), in the same transaction.
+    """
     event = Event.objects.select_for_update().get(pk=event.pk)
     ensure_can_manage(user=user, organization_id=event.organization_id)
     if event.status == Event.Status.CANCELLED:
-        return event
+        return event, False
     event.status = Event.Status.CANCELLED
     event.cancelled_at = timezone.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
-    from notifications.services import notify_event_cancelled
-    from registrations.services.payments import refund_event_payments
-
-    refunds = refund_event_payments(event=event)  # what was paid online goes back, queued after commit
-    notified = notify_event_cancelled(event=event)
-    audit.record_event(
-        actor=user,
-        action=AuditAction.EVENT_CANCEL,
-        event=event,
-        details={"refunds_queued": refunds, "notices": len(notified)},
-    )
-    return event
+    return event, True
 
 
 @transaction.atomic
@@ -331,15 +318,30 @@ def session_create(
     return session
 
 
+@dataclass(frozen=True)
+class SessionChange:
+    """A session after an edit, and where and when it was before (for the notices of a move)."""
+
+    session: Session
+    moved: bool
+    old_starts_at: dt.datetime
+    old_ends_at: dt.datetime
+    old_venue_id: int | None
+
+
 @transaction.atomic
-def session_update(
+def session_change(
     *,
     user,
     session: Session,
     allow_overlap: bool = False,
     **fields,
-) -> Session:
-    """Move a session (time or venue) or retitle it. A move bumps ``sequence`` for calendars."""
+) -> SessionChange:
+    """Move a session (time or venue) or retitle it. A move bumps ``sequence`` for calendars.
+
+    Locks: the event row (``select_for_update(of=self)``), so seat and schedule decisions of the
+    same event wait; notices are the caller's (``organizer.services.session_update``).
+    """
     event = Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=session.event_id)
     session = Session.objects.select_related("venue").get(pk=session.pk)
     session.event = event
@@ -364,9 +366,6 @@ def session_update(
         )
         session.sequence += 1
         session.status = Session.Status.MOVED
-        from notifications.services import notify_session_changed
-
-        notify_session_changed(session=session, old_starts_at=before[0], old_ends_at=before[1], old_venue_id=before[2])
     session.save()
     changes = audit.field_changes(
         before=before_fields, after={name: session.serializable_value(name) for name in fields}
@@ -378,68 +377,58 @@ def session_update(
             session=session,
             details={"changes": changes, "allow_overlap": allow_overlap},
         )
-    return session
+    return SessionChange(
+        session=session, moved=after != before, old_starts_at=before[0], old_ends_at=before[1], old_venue_id=before[2]
+    )
 
 
 @transaction.atomic
-def session_cancel(*, user, session: Session) -> Session:
+def session_mark_cancelled(*, user, session: Session) -> tuple[Session, bool]:
+    """Cancel one session (a new iCal sequence); returns it and whether it was cancelled just now.
+
+    Locks: the event row. Notices are the caller's (``organizer.services.session_cancel``).
+    """
     event = Event.objects.select_for_update().get(pk=session.event_id)
     session = Session.objects.get(pk=session.pk)
     ensure_can_manage(user=user, organization_id=event.organization_id)
+    session.event = event
     if session.is_cancelled:
-        return session
+        return session, False
     session.status = Session.Status.CANCELLED
     session.sequence += 1
     session.save(update_fields=["status", "sequence", "updated_at"])
-    from notifications.services import notify_session_cancelled
-
-    notify_session_cancelled(session=session)
-    session.event = event
     audit.record_session(actor=user, action=AuditAction.SESSION_CANCEL, session=session)
+    return session, True
+
+
+@transaction.atomic
+def session_reinstate(*, user, session: Session, status: str = Session.Status.SCHEDULED) -> Session:
+    """Take back a cancellation (the admin's status field): a new iCal sequence, so calendars that
+    dropped the session show it again. Locks: the event row."""
+    event = Event.objects.select_for_update().get(pk=session.event_id)
+    session = Session.objects.get(pk=session.pk)
+    ensure_can_manage(user=user, organization_id=event.organization_id)
+    session.event = event
+    if not session.is_cancelled:
+        return session
+    if event.status == Event.Status.CANCELLED:
+        raise InvalidTransition(_("A cancelled event cannot be changed."))
+    session.status = status if status != Session.Status.CANCELLED else Session.Status.SCHEDULED
+    session.sequence += 1
+    session.save(update_fields=["status", "sequence", "updated_at"])
+    audit.record_session(
+        actor=user,
+        action=AuditAction.SESSION_UPDATE,
+        session=session,
+        details={"changes": {"status": ["cancelled", session.status]}},
+    )
     return session
 
 
-def parse_recurrence(*, rule: str, first_start: dt.datetime) -> list[dt.datetime]:
-    """Occurrences (naive wall-clock) of an RFC 5545 RRULE starting at naive ``first_start``.
-
-    The rule must be bounded (COUNT or UNTIL) and give at most MAX_GENERATED_SESSIONS dates.
-    """
-    text = (rule or "").strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    if not text:
-        raise InvalidInput(fields={"rule": [_("A recurrence rule is required, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=8.")]})
-    upper = text.upper()
-    if "COUNT=" not in upper and "UNTIL=" not in upper:
-        raise InvalidInput(fields={"rule": [_("The rule needs COUNT or UNTIL, so the course ends.")]})
-    if "DTSTART" in upper:
-        raise InvalidInput(fields={"rule": [_("Give the first start separately, not as DTSTART in the rule.")]})
-    # "Until 1 February" means the sessions on 1 February too: a date-only UNTIL covers its whole day.
-    text = re.sub(r"(?i)UNTIL=(\d{8})(?=;|$)", r"UNTIL=\1T235959", text)
-    try:
-        recurrence = rrule.rrulestr(text, dtstart=first_start, forceset=False)
-        occurrences = []
-        for occurrence in recurrence:
-            occurrences.append(occurrence)
-            if len(occurrences) > MAX_GENERATED_SESSIONS:
-                break
-    except (ValueError, TypeError, OverflowError, KeyError, AttributeError) as exc:
-        raise InvalidInput(fields={"rule": [_("Not a valid recurrence rule: %(error)s") % {"error": exc}]}) from exc
-    if len(occurrences) > MAX_GENERATED_SESSIONS:
-        raise InvalidInput(
-            fields={"rule": [_("The rule gives more than %(max)d sessions.") % {"max": MAX_GENERATED_SESSIONS}]}
-        )
-    if not occurrences:
-        raise InvalidInput(fields={"rule": [_("The rule gives no dates.")]})
-    return occurrences
-
-
-def localize(naive: dt.datetime, tz_name: str) -> dt.datetime:
-    """Attach a zone to a wall-clock time. A time skipped by a DST jump moves forward by the gap."""
-    zone = zoneinfo.ZoneInfo(tz_name)
-    aware = naive.replace(tzinfo=zone)
-    # Round-trip through UTC: a non-existent local time (spring forward) normalises to a real one.
-    return aware.astimezone(dt.UTC).astimezone(zone)
+@dataclass(frozen=True)
+class ScheduleChange:
+    created: list[Session]
+    cancelled_ids: list[int]
 
 
 @transaction.atomic
@@ -453,7 +442,7 @@ def sessions_generate(
     venue: Venue | None = None,
     replace_future: bool = False,
     allow_overlap: bool = False,
-) -> list[Session]:
+) -> ScheduleChange:
     """Create one session per occurrence of ``rule``, at the same wall-clock time in the event's zone.
 
     ``first_start`` is a naive local time (e.g. Tuesday 19:00 in Europe/Berlin): each session
@@ -500,9 +489,6 @@ def sessions_generate(
     created = Session.objects.bulk_create(sessions)
     event.recurrence_rule = rule.strip()[:500]
     event.save(update_fields=["recurrence_rule", "updated_at"])
-    from notifications.services import notify_schedule_changed
-
-    notify_schedule_changed(event=event, created=created, cancelled_ids=replaced_ids)
     audit.record_event(
         actor=user,
         action=AuditAction.SESSIONS_GENERATE,
@@ -517,7 +503,7 @@ def sessions_generate(
             "allow_overlap": allow_overlap,
         },
     )
-    return created
+    return ScheduleChange(created=created, cancelled_ids=replaced_ids)
 
 
 # --- image -------------------------------------------------------------------------------------
@@ -601,3 +587,12 @@ def event_images_sweep(*, older_than: dt.timedelta = ORPHAN_IMAGE_GRACE) -> list
             continue  # deleted by someone else meanwhile
         deleted.append(path)
     return deleted
+
+
+@shared_task(ignore_result=True, name="events.tasks.sweep_orphan_images")
+def sweep_orphan_images() -> int:
+    """Beat (daily): delete event image files no event refers to any more."""
+    deleted = event_images_sweep()
+    if deleted:
+        logger.info("Deleted %d orphan event image file(s).", len(deleted))
+    return len(deleted)

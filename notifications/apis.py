@@ -9,8 +9,7 @@ from rest_framework.views import APIView
 
 from common.exceptions import NotFound
 from common.i18n import active_language
-from common.permissions import IsOrganizer
-from notifications import services
+from notifications import notices, services
 from notifications.models import Feedback
 from notifications.serializers import (
     AnnouncementInputSerializer,
@@ -18,6 +17,7 @@ from notifications.serializers import (
     FeedbackInputSerializer,
     FeedbackSerializer,
 )
+from organizations.permissions import IsOrganizer
 from registrations.selectors import registration_for_request
 
 TOKEN_PARAM = OpenApiParameter("token", str, description="The private manage token from the registration links.")
@@ -69,7 +69,7 @@ class AnnouncementCreateApi(APIView):
         serializer = AnnouncementInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        announcement = services.announcement_create(
+        announcement = notices.announcement_create(
             user=request.user, event_slugs=data["events"], subject=data["subject_i18n"], body=data["body_i18n"]
         )
         return Response(AnnouncementSerializer(announcement).data, status=status.HTTP_201_CREATED)

@@ -35,9 +35,10 @@ from django.utils.dateformat import format as date_format
 from icalendar import Calendar
 
 from common.i18n import normalize_language, pick
-from events.models import Event, Session, Venue
+from events.models import Event, Session
 from notifications.models import Notification
-from registrations import calendars, selectors, tickets
+from organizations.models import Venue
+from registrations import calendars, confirm_links, selectors, tickets
 from registrations.models import Payment, Registration
 
 Kind = Notification.Kind
@@ -348,9 +349,7 @@ def _kind_context(notification: Notification, registration: Registration, langua
         )
         context["has_paid"] = any(payment.paid_at for payment in payments) or registration.paid_at is not None
     elif kind == Kind.EMAIL_CONFIRM:
-        from registrations.services.email_holds import confirm_url  # services import this module
-
-        context["confirm_url"] = confirm_url(registration=registration)
+        context["confirm_url"] = confirm_links.confirm_url(registration=registration)
         context["promoted"] = bool(params.get("promoted"))
     elif kind == Kind.HOLD_EXPIRED:
         context["hold"] = params.get("hold", "payment")
@@ -419,25 +418,25 @@ def _only_session(ics: bytes, session: Session) -> bytes:
     return calendar.to_ical()
 
 
-def _attachments(notification: Notification, registration: Registration, context: dict):
+def _attachments(notification: Notification, registration: Registration, context: dict, language: str):
     """(inline images, attachments) for the kinds that carry a ticket or an invite."""
     kind = notification.kind
     confirmed = registration.status == RS.CONFIRMED
     if kind in (Kind.CONFIRMATION, Kind.PROMOTED) and confirmed:
         inline, attached = _ticket_images(registration)
         context["ticket_cids"] = [(ticket.name, ticket_cid(ticket.pk)) for ticket in registration.tickets.all()]
-        invite = calendars.registration_invite(registration=registration, method="REQUEST")
+        invite = calendars.registration_invite(registration=registration, method="REQUEST", language=language)
         return inline, [*attached, _calendar_part(invite, "REQUEST")]
     if kind == Kind.CHANGED and confirmed:
-        invite = calendars.registration_invite(registration=registration, method="REQUEST")
+        invite = calendars.registration_invite(registration=registration, method="REQUEST", language=language)
         return [], [_calendar_part(invite, "REQUEST")]
     if kind == Kind.CANCELLED and registration.confirmed_at is not None:
         # Only people who had the invite in their calendar get a cancellation for it.
         scope = context.get("scope")
         if scope == "session" and notification.session is not None:
-            invite = calendars.registration_invite(registration=registration, method="CANCEL")
+            invite = calendars.registration_invite(registration=registration, method="CANCEL", language=language)
             return [], [_calendar_part(_only_session(invite, notification.session), "CANCEL")]
-        invite = calendars.registration_invite(registration=registration, method="CANCEL")
+        invite = calendars.registration_invite(registration=registration, method="CANCEL", language=language)
         return [], [_calendar_part(invite, "CANCEL")]
     return [], []
 
@@ -472,12 +471,14 @@ def build(notification: Notification, *, now: dt.datetime | None = None) -> Buil
     now = now or timezone.now()
     registration = _load(notification)
     _check_relevant(notification, registration, now)
-    language = language_of(notification.language)
+    # Resolved once, when the outbox row was written (outbox.reader_language), and used for every
+    # part: subject, body, dates, the calendar invite.
+    language = notification.language
     event = registration.event
     with translation.override(language), timezone.override(ZoneInfo(event.timezone)):
         context = _common_context(notification, registration, language)
         _kind_context(notification, registration, language, context)
-        inline, attachments = _attachments(notification, registration, context)
+        inline, attachments = _attachments(notification, registration, context, language)
         subject = _one_line(_render(notification.kind, "subject.txt", language, context))[:300]
         text = _tidy(_render(notification.kind, "txt", language, context))
         html = _render(notification.kind, "html", language, context)

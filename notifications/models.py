@@ -86,7 +86,9 @@ class Notification(models.Model):
 class Announcement(models.Model):
     """An organizer's message to the registrants of some of their events, in one or more languages."""
 
-    organization = models.ForeignKey("events.Organization", on_delete=models.CASCADE, related_name="announcements")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="announcements"
+    )
     events = models.ManyToManyField("events.Event", related_name="announcements")
     subject = models.JSONField(_("subject"), default=dict)
     body = models.JSONField(_("body"), default=dict)

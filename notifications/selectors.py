@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
+from checkin.models import CheckIn
 from events.models import Event, Session
 from notifications.models import Notification
 from registrations.models import Registration
@@ -68,8 +69,6 @@ def events_due_for_feedback(*, now: dt.datetime) -> QuerySet[Event]:
 
 def feedback_recipients(*, event: Event) -> QuerySet[Registration]:
     """Confirmed registrants with an effective check-in ("in", not reverted) at any session, not asked yet."""
-    from checkin.models import CheckIn
-
     attended = CheckIn.objects.filter(
         registration=OuterRef("pk"), direction=CheckIn.Direction.IN, reverted_at__isnull=True
     )
@@ -89,4 +88,11 @@ def notifications_due(*, now: dt.datetime, limit: int = 500) -> list[int]:
         Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now - sweep_grace())
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def active_registrations(event_id: int):
+    """Registrations that hold or wait for a seat: the ones a change notice goes to."""
+    return Registration.objects.filter(event_id=event_id, status__in=Registration.ACTIVE).only(
+        "pk", "email", "language", "event_id"
     )

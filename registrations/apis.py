@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -16,12 +22,12 @@ from rest_framework.views import APIView
 from common.exceptions import InvalidInput, NotFound
 from common.i18n import active_language, content_languages
 from common.idempotency import idempotent
-from common.permissions import IsOrganizer
 from common.schema import error_response
 from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThrottle
 from events import selectors as event_selectors
 from events.filters import EventFilter
 from events.models import Event
+from organizations.permissions import IsOrganizer
 from registrations import calendars, consent, exports, selectors, services, tickets
 from registrations.filters import RegistrationFilter
 from registrations.models import CalendarFeed, Registration
@@ -38,17 +44,20 @@ PAYMENT_UNAVAILABLE = error_response("Online payment is not configured or Stripe
 ICS = "text/calendar; charset=utf-8"
 
 
-def _token(request) -> str | None:
+def manage_token_from(request) -> str | None:
     return request.headers.get("X-Manage-Token") or request.query_params.get("token")
 
 
-def _registration(request, pk: int, *, organizers: bool = True) -> Registration:
-    return selectors.registration_for_request(pk=pk, token=_token(request), user=request.user, organizers=organizers)
+def registration_from_request(request, pk: int, *, organizers: bool = True) -> Registration:
+    """The registration ``pk`` if the caller holds its manage token, owns it, or (``organizers``) manages it."""
+    return selectors.registration_for_request(
+        pk=pk, token=manage_token_from(request), user=request.user, organizers=organizers
+    )
 
 
 def _access(request, pk: int) -> tuple[Registration, bool]:
     """The registration and whether the caller is its attendee (else one of its organizers)."""
-    return selectors.registration_access(pk=pk, token=_token(request), user=request.user)
+    return selectors.registration_access(pk=pk, token=manage_token_from(request), user=request.user)
 
 
 class RegistrationCreateApi(APIView):
@@ -137,29 +146,6 @@ class PrivacyConsentApi(APIView):
         return response
 
 
-class RegistrationDataApi(APIView):
-    """Your personal data in this registration: GET downloads it as JSON, DELETE erases it
-    (an active registration of an event still to come is cancelled first). With the manage token
-    or as the signed-in owner; organizers have their own views and the anonymisation action."""
-
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(parameters=[TOKEN_PARAM], responses={200: OpenApiTypes.OBJECT})
-    def get(self, request, pk: int):
-        registration = _registration(request, pk, organizers=False)
-        response = Response(services.registration_export(registration_id=registration.pk))
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = f'attachment; filename="{services.export_filename(registration.pk)}"'
-        return response
-
-    @extend_schema(parameters=[TOKEN_PARAM], responses={200: RegistrationSerializer})
-    def delete(self, request, pk: int):
-        registration = _registration(request, pk, organizers=False)
-        services.registration_erase(registration_id=registration.pk)
-        erased = Registration.objects.select_related("event").prefetch_related("tickets").get(pk=registration.pk)
-        return Response(RegistrationSerializer(erased).data)
-
-
 class RegistrationCheckoutApi(APIView):
     """Start (or resume) Stripe Checkout. POST answers JSON; GET redirects the browser there."""
 
@@ -171,7 +157,7 @@ class RegistrationCheckoutApi(APIView):
         responses={200: OpenApiTypes.OBJECT, 409: error_response("Not waiting for payment."), 503: PAYMENT_UNAVAILABLE},
     )
     def post(self, request, pk: int):
-        payment = services.checkout_start(registration_id=_registration(request, pk).pk)
+        payment = services.checkout_start(registration_id=registration_from_request(request, pk).pk)
         return Response({"checkout_url": payment.checkout_url, "checkout_session_id": payment.checkout_session_id})
 
     @extend_schema(
@@ -179,7 +165,7 @@ class RegistrationCheckoutApi(APIView):
         responses={302: None, 409: error_response("Not waiting for payment."), 503: PAYMENT_UNAVAILABLE},
     )
     def get(self, request, pk: int):
-        payment = services.checkout_start(registration_id=_registration(request, pk).pk)
+        payment = services.checkout_start(registration_id=registration_from_request(request, pk).pk)
         return HttpResponseRedirect(payment.checkout_url)
 
 
@@ -190,7 +176,7 @@ class RegistrationCheckoutApi(APIView):
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def registration_ticket(request, pk: int, fmt: str):
-    registration = _registration(request, pk)
+    registration = registration_from_request(request, pk)
     if registration.status != Registration.Status.CONFIRMED:
         raise NotFound("This registration has no ticket (it is not confirmed).")
     try:
@@ -221,7 +207,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def registration_calendar(request, pk: int):
-    registration = _registration(request, pk)
+    registration = registration_from_request(request, pk)
     if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
         raise NotFound("The calendar invite comes once the registration is confirmed.")
     method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "REQUEST"
@@ -230,12 +216,51 @@ def registration_calendar(request, pk: int):
     )
 
 
-@extend_schema(responses={(200, "text/calendar"): bytes})
+FEED_CACHE_SECONDS = 24 * 3600  # keyed by the feed's version: a change makes a new key, not a stale hit
+
+
+def feed_response(
+    request, *, key: str, version: selectors.FeedVersion, render, cache_control: str, filename: str | None = None
+) -> HttpResponse:
+    """A calendar feed with validators: ``304 Not Modified`` when the poller's ``If-None-Match``
+    (or ``If-Modified-Since``) still holds, else the rendered feed, reused from the cache until
+    something in it changes (the version is part of the cache key, so nothing needs invalidating)."""
+    language = active_language()
+    digest = hashlib.sha256(f"{key}|{language}|{settings.SITE_URL}|{version.token}".encode()).hexdigest()[:32]
+    etag = quote_etag(digest)
+    last_modified = version.last_modified.timestamp() if version.last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        cache_key = f"ics:{digest}"
+        body = cache.get(cache_key)
+        if body is None:
+            body = render()
+            cache.set(cache_key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type=ICS)
+        if filename:
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = cache_control
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+@extend_schema(responses={(200, "text/calendar"): bytes, 304: None})
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def event_calendar(request, slug: str):
-    event = get_object_or_404(event_selectors.event_detail_queryset(), slug=slug)
-    return _ics(calendars.event_calendar(event=event, language=active_language()), f"{slug}.ics")
+    events = event_selectors.event_detail_queryset().filter(slug=slug)
+    event = get_object_or_404(events)
+    return feed_response(
+        request,
+        key=f"event:{event.pk}",
+        version=selectors.events_feed_version(events=Event.objects.filter(pk=event.pk)),
+        render=lambda: calendars.event_calendar(event=event, language=active_language()),
+        cache_control="public, max-age=300",
+        filename=f"{slug}.ics",
+    )
 
 
 class PublicCalendarFeedApi(generics.GenericAPIView):
@@ -247,16 +272,20 @@ class PublicCalendarFeedApi(generics.GenericAPIView):
     def get_queryset(self):
         return event_selectors.event_list(include_past=True).prefetch_related("sessions__venue__organization")
 
-    @extend_schema(responses={(200, "text/calendar"): bytes})
+    @extend_schema(responses={(200, "text/calendar"): bytes, 304: None})
     def get(self, request):
         events = self.filter_queryset(self.get_queryset())[:500]
-        body = calendars.events_feed(events=events, language=active_language(), name="Huiguan")
-        response = HttpResponse(body, content_type=ICS)
-        response["Cache-Control"] = "public, max-age=300"
-        return response
+        query = sorted((name, value) for name, value in request.query_params.lists() if name != "lang")
+        return feed_response(
+            request,
+            key=f"public:{query}",
+            version=selectors.events_feed_version(events=events),
+            render=lambda: calendars.events_feed(events=events, language=active_language(), name="Huiguan"),
+            cache_control="public, max-age=300",
+        )
 
 
-@extend_schema(responses={(200, "text/calendar"): bytes})
+@extend_schema(responses={(200, "text/calendar"): bytes, 304: None})
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def personal_calendar_feed(request, token: str):
@@ -270,9 +299,13 @@ def personal_calendar_feed(request, token: str):
         .select_related("event", "event__organization", "event__venue")
         .prefetch_related("event__sessions__venue__organization")
     )
-    response = HttpResponse(calendars.personal_feed(registrations=registrations), content_type=ICS)
-    response["Cache-Control"] = "private, max-age=900"
-    return response
+    return feed_response(
+        request,
+        key=f"personal:{feed.pk}:{feed.token}",
+        version=selectors.personal_feed_version(registrations=registrations),
+        render=lambda: calendars.personal_feed(registrations=registrations),
+        cache_control="private, max-age=900",
+    )
 
 
 class RegistrationCalendarFeedApi(APIView):
@@ -291,7 +324,7 @@ class RegistrationCalendarFeedApi(APIView):
         responses={202: OpenApiTypes.OBJECT},
     )
     def post(self, request, pk: int):
-        registration = _registration(request, pk, organizers=False)
+        registration = registration_from_request(request, pk, organizers=False)
         if registration.anonymised_at is not None:
             raise NotFound()
         data = CalendarFeedRequestSerializer(data=request.data)

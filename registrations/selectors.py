@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
-from events.models import Event, Membership, Session
-from registrations.models import Registration
+from events.models import Event, Session
+from organizations import access
+from organizations.models import Organization
+from registrations.models import CalendarFeed, Registration
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -46,8 +50,6 @@ def calendar_feed_urls(*, email: str) -> dict[str, str] | None:
     """The https:// and webcal:// URLs of the address's private feed, or None if it has none.
 
     Only ever put in an email to that address (see ``calendar_feed_send``)."""
-    from registrations.models import CalendarFeed
-
     token = CalendarFeed.objects.filter(email=email).values_list("token", flat=True).first()
     if token is None:
         return None
@@ -64,16 +66,6 @@ def payment_url(*, registration: Registration) -> str:
 def ticket_image_url(*, registration: Registration, position: int, fmt: str) -> str:
     path = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": fmt})
     return _absolute(f"{path}?token={registration.manage_token}&seat={position}")
-
-
-def user_manages_event(*, user, event: Event) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=user, organization_id=event.organization_id, role__in=Membership.MANAGING_ROLES
-    ).exists()
 
 
 def registration_access(*, pk: int, token: str | None, user, organizers: bool = True) -> tuple[Registration, bool]:
@@ -96,7 +88,7 @@ def registration_access(*, pk: int, token: str | None, user, organizers: bool = 
     if user is not None and user.is_authenticated:
         if registration.user_id == user.pk:
             return registration, True
-        if organizers and user_manages_event(user=user, event=registration.event):
+        if organizers and access.can_manage(user=user, organization_id=registration.event.organization_id):
             return registration, False
     raise NotFound()
 
@@ -126,3 +118,104 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 def event_registrations(*, event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).select_related("event").prefetch_related("tickets").order_by("id")
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """Whether an event takes registrations now, and if not, why: one answer for the form on the
+    event page and for the registration service (which turns ``code`` into its error)."""
+
+    open: bool
+    code: str = ""  # not_found | event_cancelled | registration_not_open | registration_closed | event_over | …
+    message: str = ""
+    opens_at: dt.datetime | None = None
+
+
+def registration_state(
+    *, event: Event, ends_at: dt.datetime | None, now: dt.datetime, payments_enabled: bool
+) -> RegistrationState:
+    """``ends_at``: the end of the event's last session that is not cancelled (None: no session).
+
+    ``payment_unavailable`` closes only a paid event that cannot be paid at all (online payment
+    off and no payment at the door); the service checks the payer's own choice itself.
+    """
+    if event.status == Event.Status.DRAFT:
+        return RegistrationState(False, "not_found", str(_("No such event.")))
+    if event.status == Event.Status.CANCELLED:
+        return RegistrationState(False, "event_cancelled", str(_("This event has been cancelled.")))
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationState(
+            False,
+            "registration_not_open",
+            str(_("Registration has not opened yet.")),
+            opens_at=event.registration_opens_at,
+        )
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return RegistrationState(False, "registration_closed", str(_("Registration has closed.")))
+    if ends_at is None or ends_at <= now:
+        return RegistrationState(False, "event_over", str(_("This event is over.")))
+    if event.price > 0 and not payments_enabled and not event.allow_pay_at_door:
+        return RegistrationState(
+            False,
+            "payment_unavailable",
+            str(
+                _(
+                    "Online payment is not available at the moment, so this paid event cannot be booked online. "
+                    "Please try again later or contact the organizer."
+                )
+            ),
+        )
+    return RegistrationState(True)
+
+
+# --- calendar feed validators ----------------------------------------------------------------------
+# Subscribed calendars poll their feeds every hour or so. A feed is rendered again only when
+# something it shows changed; its version is read with two small aggregate queries whatever its
+# size. Every write of what a feed shows moves an ``updated_at`` (models' auto_now, and the few
+# ``.update()`` calls that move sessions set it), or a count (a row deleted).
+
+FEED_FORMAT = "2"  # bump when the rendering itself changes, so cached feeds and ETags renew
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    token: str
+    last_modified: dt.datetime | None
+
+
+def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return max(present) if present else None
+
+
+def _places_version() -> tuple[str, dt.datetime | None]:
+    """Organizations and venues (names, addresses) appear in every feed; there are few of them."""
+    row = Organization.objects.aggregate(
+        n_organizations=Count("pk", distinct=True),
+        organizations_at=Max("updated_at"),
+        n_venues=Count("venues", distinct=True),
+        venues_at=Max("venues__updated_at"),
+    )
+    token = f"{row['n_organizations']}.{row['organizations_at']}.{row['n_venues']}.{row['venues_at']}"
+    return token, _latest(row["organizations_at"], row["venues_at"])
+
+
+def events_feed_version(*, events: QuerySet[Event]) -> FeedVersion:
+    """The version of a feed of ``events`` (any queryset of events, sliced or filtered)."""
+    row = Event.objects.filter(pk__in=events.values("pk")).aggregate(
+        n_events=Count("pk", distinct=True),
+        events_at=Max("updated_at"),
+        n_sessions=Count("sessions", distinct=True),
+        sessions_at=Max("sessions__updated_at"),
+    )
+    places, places_at = _places_version()
+    token = f"{FEED_FORMAT}|{row['n_events']}.{row['events_at']}.{row['n_sessions']}.{row['sessions_at']}|{places}"
+    return FeedVersion(token=token, last_modified=_latest(row["events_at"], row["sessions_at"], places_at))
+
+
+def personal_feed_version(*, registrations: QuerySet[Registration]) -> FeedVersion:
+    """A personal feed changes with its registrations (status, name) and with their events."""
+    row = registrations.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
+    events = events_feed_version(events=Event.objects.filter(pk__in=registrations.values("event_id")))
+    token = f"{events.token}|{row['n']}.{row['at']}"
+    return FeedVersion(token=token, last_modified=_latest(events.last_modified, row["at"]))

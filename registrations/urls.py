@@ -2,8 +2,6 @@ from django.urls import path, re_path
 
 from registrations import apis
 
-app_name = "registrations"
-
 urlpatterns = [
     path("events/<slug:slug>/registrations/", apis.RegistrationCreateApi.as_view(), name="registration-create"),
     path("events/<slug:slug>/calendar.ics", apis.event_calendar, name="event-calendar"),
@@ -11,7 +9,6 @@ urlpatterns = [
     path("calendar/feeds/<str:token>.ics", apis.personal_calendar_feed, name="personal-feed"),
     path("registrations/<int:pk>/", apis.RegistrationDetailApi.as_view(), name="registration-detail"),
     path("privacy/consent/", apis.PrivacyConsentApi.as_view(), name="privacy-consent"),
-    path("registrations/<int:pk>/data/", apis.RegistrationDataApi.as_view(), name="registration-data"),
     path("registrations/<int:pk>/pay/", apis.RegistrationCheckoutApi.as_view(), name="registration-pay"),
     re_path(
         r"^registrations/(?P<pk>[0-9]+)/ticket\.(?P<fmt>png|svg)$", apis.registration_ticket, name="registration-ticket"

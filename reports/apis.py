@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from common.exceptions import InvalidInput, NotFound
 from common.pagination import PageNumberPagination
-from common.permissions import IsOrganizer
+from organizations.permissions import IsOrganizer
 from reports import exports, selectors
 from reports.certificates import certificate_pdf
 from reports.serializers import AttendancePageSerializer, EventReportSerializer, OrganizationReportSerializer

@@ -18,8 +18,9 @@ from django.utils.translation import gettext
 from audit import services as audit
 from common.i18n import active_language
 from common.spreadsheets import csv_response, safe
-from events.models import Event, Organization
+from events.models import Event
 from notifications.models import Feedback
+from organizations.models import Organization
 from reports.selectors import attendance_table
 from reports.selectors.common import event_sessions, zone
 from reports.selectors.events import answer_counts, languages, registration_counts, session_arrivals, session_figures

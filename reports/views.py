@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.exceptions import InvalidInput, NotFound
-from events import selectors as event_selectors
 from events.models import Event, Session
+from organizations import access
 from reports import charts, selectors
 from reports.charts import DARK, LIGHT, Series
 from reports.selectors.common import zone
@@ -417,6 +417,6 @@ def report_index(request: HttpRequest) -> HttpResponse:
         )
     organizations = [
         {"name": org.t("name"), "url": reverse("reports:organization", args=[org.slug])}
-        for org in event_selectors.managed_organizations(user=request.user)
+        for org in access.managed_organizations(user=request.user)
     ]
     return render(request, "reports/index.html", {"events": rows, "organizations": organizations})

@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 

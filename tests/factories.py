@@ -5,7 +5,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from events.models import Category, Event, Membership, Organization, Question, Session, Venue
+from events.models import Event, Question, Session
+from organizations.models import Category, Membership, Organization, Venue
 
 
 class UserFactory(factory.django.DjangoModelFactory):

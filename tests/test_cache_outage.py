@@ -16,7 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.authtoken.models import Token
 
 from checkin.models import CheckIn
-from events.models import Membership
+from organizations.models import Membership
 from registrations.models import Registration
 from tests.checkin.conftest import open_session, token_client
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from events.models import Membership, Question
+from events.models import Question
+from organizations.models import Membership
 from tests.factories import (
     EventFactory,
     MembershipFactory,

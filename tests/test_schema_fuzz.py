@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from events.models import Membership, Question
+from events.models import Question
+from organizations.models import Membership
 from tests.factories import (
     CheckInFactory,
     EventFactory,

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory
 
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import events.models
+import common.i18n
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'categories',
                 'ordering': ['slug'],
             },
-            bases=(events.models.TranslatedMixin, models.Model),
+            bases=(common.i18n.TranslatedMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Organization',
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['slug'],
             },
-            bases=(events.models.TranslatedMixin, models.Model),
+            bases=(common.i18n.TranslatedMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Event',
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['id'],
             },
-            bases=(events.models.TranslatedMixin, models.Model),
+            bases=(common.i18n.TranslatedMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Venue',
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['id'],
             },
-            bases=(events.models.TranslatedMixin, models.Model),
+            bases=(common.i18n.TranslatedMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Session',
@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['starts_at', 'id'],
             },
-            bases=(events.models.TranslatedMixin, models.Model),
+            bases=(common.i18n.TranslatedMixin, models.Model),
         ),
         migrations.AddField(
             model_name='event',
@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
                 'ordering': ['position', 'id'],
                 'constraints': [models.UniqueConstraint(fields=('event', 'key'), name='question_unique_key_per_event')],
             },
-            bases=(events.models.TranslatedMixin, models.Model),
+            bases=(common.i18n.TranslatedMixin, models.Model),
         ),
         migrations.AddConstraint(
             model_name='venue',

@@ -1,4 +1,7 @@
-"""Registration use cases. Import from here: ``from registrations import services``."""
+"""Registration use cases. Import from here: ``from registrations import services``.
+
+``register`` (book, cancel, expire), ``seats`` (the seat ledger and waiting list, under the event
+lock), ``payments`` (Stripe Checkout, webhooks, refunds, door payments)."""
 
 from registrations.services.payments import (
     checkout_start,
@@ -7,28 +10,20 @@ from registrations.services.payments import (
     stripe_event_process,
     webhook_parse,
 )
-from registrations.services.privacy import (
-    erase_cancels,
-    event_registrations_anonymise,
-    export_filename,
-    registration_anonymise,
-    registration_erase,
-    registration_export,
-    registrations_anonymise_due,
-    registrations_due_for_anonymisation,
-)
 from registrations.services.register import (
     calendar_feed_rotate,
     calendar_feed_send,
     clean_answers,
     clean_consents,
-    event_recount,
     overdue_hold_ids,
     payments_enabled,
     registration_cancel,
     registration_confirm_email,
     registration_create,
     registration_expire_hold,
+)
+from registrations.services.seats import (
+    event_recount,
     seats_taken,
     waitlist_promote,
     waitlist_promote_next,
@@ -42,21 +37,13 @@ __all__ = [
     "clean_answers",
     "clean_consents",
     "door_payment_record",
-    "erase_cancels",
-    "event_registrations_anonymise",
-    "export_filename",
     "overdue_hold_ids",
     "payment_refund",
     "payments_enabled",
-    "registration_anonymise",
     "registration_cancel",
     "registration_confirm_email",
     "registration_create",
-    "registration_erase",
     "registration_expire_hold",
-    "registration_export",
-    "registrations_anonymise_due",
-    "registrations_due_for_anonymisation",
     "seats_taken",
     "stripe_event_process",
     "waitlist_promote",

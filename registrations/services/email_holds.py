@@ -20,16 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core import signing
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict
 from events.models import Event
 from registrations.models import Registration
-
-_SALT = "huiguan.registrations.email-confirm"
 
 
 class TooManyHoldsForDomain(Conflict):
@@ -43,29 +38,6 @@ def email_confirmation_required(*, event: Event, registration: Registration) -> 
 
 def email_hold_until(*, event: Event, now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(minutes=event.email_confirm_minutes)
-
-
-def confirm_token(*, registration: Registration) -> str:
-    return signing.dumps([registration.pk, registration.email], salt=_SALT)
-
-
-def registration_id_from_token(token: str) -> int | None:
-    """The registration a link names, or None for a forged, damaged or outdated one (address erased)."""
-    try:
-        registration_id, email = signing.loads(token, salt=_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(registration_id, int):
-        return None
-    if not Registration.objects.filter(pk=registration_id, email=email, anonymised_at__isnull=True).exists():
-        return None
-    return registration_id
-
-
-def confirm_url(*, registration: Registration) -> str:
-    return settings.SITE_URL + reverse(
-        "pages:confirm-email", kwargs={"token": confirm_token(registration=registration)}
-    )
 
 
 def email_domain(email: str) -> str:

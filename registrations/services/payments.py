@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import partial
 
 import stripe
+from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,9 +22,9 @@ from audit import services as audit
 from audit.models import AuditAction
 from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailable
 from events.models import PAYMENT_METHODS, Event
-from notifications import services as notifications
+from notifications import outbox
 from registrations.models import Payment, Registration, StripeEvent
-from registrations.services.register import _lock_event, _move, _release_overdue_holds, _save_counters
+from registrations.services import seats
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     if event_id is None:
         logger.warning("Checkout session %s names unknown registration %s", session.get("id"), registration_id)
         return
-    event = _lock_event(event_id)
+    event = seats.lock_event(event_id)
     registration = Registration.objects.get(pk=registration_id)
     payment = Payment.objects.filter(registration=registration, checkout_session_id=session.get("id", "")).first()
     if payment is None:  # e.g. the checkout was created by an older deploy, or by hand in the dashboard
@@ -214,16 +215,16 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     payment.save()
 
     if registration.status == Registration.Status.PENDING_PAYMENT:
-        _move(event, registration, Registration.Status.CONFIRMED)
+        seats.move(event, registration, Registration.Status.CONFIRMED)
     elif registration.status in (Registration.Status.EXPIRED, Registration.Status.WAITLISTED):
         # Paid after the hold ran out (out-of-order delivery, slow wallet): keep the seat if one is
         # free and nobody is waiting ahead; otherwise give the money back.
-        _release_overdue_holds(event=event, now=now)
+        seats.release_overdue_holds(event=event, now=now)
         others_waiting = event.waitlist_count - (registration.status == Registration.Status.WAITLISTED)
         if event.seats_held + registration.party_size <= event.capacity and others_waiting == 0:
-            _move(event, registration, Registration.Status.CONFIRMED)
+            seats.move(event, registration, Registration.Status.CONFIRMED)
         else:
-            _save_counters(event)
+            seats.save_counters(event)
             _queue_refund(payment)
             return
     elif registration.status == Registration.Status.CANCELLED:
@@ -233,19 +234,17 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     registration.confirmed_at = registration.confirmed_at or now
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "paid_at", "confirmed_at", "hold_expires_at", "updated_at"])
-    _save_counters(event)
-    notifications.notify_registration(registration=registration, kind=notifications.Kind.CONFIRMATION)
+    seats.save_counters(event)
+    outbox.notify_registration(registration=registration, kind=outbox.Kind.CONFIRMATION)
 
 
 # --- refunds ------------------------------------------------------------------------------------
 
 
 def _queue_refund(payment: Payment) -> None:
-    from registrations import tasks
-
     payment.status = Payment.Status.REFUND_PENDING
     payment.save(update_fields=["status"])
-    transaction.on_commit(partial(tasks.refund_payment.delay, payment_id=payment.pk))
+    transaction.on_commit(partial(refund_payment.delay, payment_id=payment.pk))
 
 
 def refund_after_cancel(*, registration: Registration, event: Event, now: dt.datetime) -> None:
@@ -324,3 +323,17 @@ def door_payment_record(*, registration_id: int, received_by, now: dt.datetime |
         details={"payment": payment.pk, "amount": payment.amount, "currency": payment.currency},
     )
     return payment
+
+
+# --- tasks (names kept from registrations/tasks.py: messages already queued still run) --------------
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(stripe.APIConnectionError, stripe.RateLimitError),
+    retry_backoff=True,
+    max_retries=5,
+    name="registrations.tasks.refund_payment",
+)
+def refund_payment(self, *, payment_id: int) -> None:
+    payment_refund(payment_id=payment_id)

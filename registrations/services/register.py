@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,78 +30,17 @@ from common.exceptions import (
 )
 from common.i18n import normalize_language
 from events.models import Event, Question
-from notifications import services as notifications
+from notifications import outbox
 from registrations import consent
-from registrations.models import Registration, Ticket
-from registrations.selectors import event_is_over
-from registrations.services import email_holds
+from registrations.models import CalendarFeed, Registration, Ticket, new_token
+from registrations.selectors import event_is_over, registration_state
+from registrations.services import email_holds, payments, seats
 
 MAX_TEXT_ANSWER = 1000
 
 
-# --- seats: the event row is the ledger --------------------------------------------------------------
-
-
-def _lock_event(event_id: int) -> Event:
-    try:
-        return Event.objects.select_for_update().get(pk=event_id)
-    except Event.DoesNotExist as exc:
-        raise NotFound(_("No such event.")) from exc
-
-
-def seats_taken(*, event: Event) -> int:
-    """Seats held by confirmed and pending-payment registrations, read fresh from the event row."""
-    return Event.objects.values_list("seats_held", flat=True).get(pk=event.pk)
-
-
-def _move(event: Event, registration: Registration, status: str) -> None:
-    """Change a registration's status and keep the event's counters in step. Caller holds the lock.
-
-    Every seat-changing transition goes through here, so ``seats_held`` and ``waitlist_count``
-    are exact; ``event_recount`` recomputes them from the rows (tests assert both agree).
-    """
-    before = registration.status
-    if before in Registration.SEAT_HOLDING:
-        event.seats_held -= registration.party_size
-    elif before == Registration.Status.WAITLISTED:
-        event.waitlist_count -= 1
-    if status in Registration.SEAT_HOLDING:
-        event.seats_held += registration.party_size
-    elif status == Registration.Status.WAITLISTED:
-        event.waitlist_count += 1
-    registration.status = status
-
-
-def _save_counters(event: Event) -> None:
-    Event.objects.filter(pk=event.pk).update(seats_held=event.seats_held, waitlist_count=event.waitlist_count)
-
-
-@transaction.atomic
-def event_recount(*, event_id: int) -> Event:
-    """Recompute the seat counters from the registrations (repair tool; tests use it as the oracle)."""
-    event = _lock_event(event_id)
-    rows = Registration.objects.filter(event=event)
-    event.seats_held = rows.holding_seats().aggregate(seats=Sum("party_size"))["seats"] or 0
-    event.waitlist_count = rows.filter(status=Registration.Status.WAITLISTED).count()
-    _save_counters(event)
-    return event
-
-
 def payments_enabled() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
-
-
-def _check_open(*, event: Event, now: dt.datetime) -> None:
-    if event.status == Event.Status.DRAFT:
-        raise NotFound(_("No such event."))
-    if event.status == Event.Status.CANCELLED:
-        raise RegistrationClosed(_("This event has been cancelled."), code="event_cancelled")
-    if event.registration_opens_at and now < event.registration_opens_at:
-        raise RegistrationClosed(_("Registration has not opened yet."), code="registration_not_open")
-    if event.registration_closes_at and now >= event.registration_closes_at:
-        raise RegistrationClosed(_("Registration has closed."))
-    if event.last_ends_at is None or event.last_ends_at <= now:
-        raise RegistrationClosed(_("This event is over."), code="event_over")
 
 
 # --- answers ----------------------------------------------------------------------------------------
@@ -187,10 +127,6 @@ def clean_consents(*, consents: object, version: str | None, language: str, now:
 # --- create -----------------------------------------------------------------------------------------
 
 
-def _hold_until(*, event: Event, now: dt.datetime) -> dt.datetime:
-    return now + dt.timedelta(minutes=event.payment_hold_minutes)
-
-
 def registration_create(
     *,
     event_id: int | None = None,
@@ -225,7 +161,11 @@ def registration_create(
     )
     if event is None:
         raise NotFound(_("No such event."))
-    _check_open(event=event, now=now)
+    state = registration_state(event=event, ends_at=event.last_ends_at, now=now, payments_enabled=True)
+    if not state.open:
+        if state.code == "not_found":
+            raise NotFound(state.message)
+        raise RegistrationClosed(state.message, code=state.code)
     if len(guests) > event.max_guests:
         message = (
             _("This event does not take guests.")
@@ -276,7 +216,7 @@ def registration_create(
         )
         if existing is None:
             raise
-        notifications.notify_manage_link(registration_id=existing, now=now)
+        outbox.notify_manage_link(registration_id=existing, now=now)
         raise AlreadyRegistered() from exc
 
 
@@ -301,14 +241,14 @@ def _registration_insert(
     registration.event = event
     if event.seats_held + registration.party_size > event.capacity and event.seats_held:
         # Full on paper: unpaid holds past their time may be what fills it.
-        _release_overdue_holds(event=event, now=now)
+        seats.release_overdue_holds(event=event, now=now)
     registration.status = ""
     if event.waitlist_count == 0 and event.seats_held + registration.party_size <= event.capacity:
         email_holds.check_open_holds_per_domain(event=event, registration=registration)
-        _give_seat(registration, event=event, now=now)
+        seats.give_seat(registration, event=event, now=now)
     else:
         # Arrival order: nobody jumps a waiting party, even when a smaller gap is free.
-        _move(event, registration, Registration.Status.WAITLISTED)
+        seats.move(event, registration, Registration.Status.WAITLISTED)
         registration.waitlisted_at = now
     # A second active registration of this address fails here, on the partial unique index.
     registration.save(force_insert=True)
@@ -316,86 +256,13 @@ def _registration_insert(
         Ticket(registration=registration, position=position, name=(registration.name if position == 0 else guest))
         for position, guest in enumerate(["", *guests])
     )
-    _save_counters(event)
-    notifications.notify_registration_status(registration=registration)
+    seats.save_counters(event)
+    outbox.notify_registration_status(registration=registration)
     registration._prefetched_objects_cache = {"tickets": tickets}
     return registration
 
 
-def _give_seat(registration: Registration, *, event: Event, now: dt.datetime) -> None:
-    """Confirm, or hold the seat until the email link is opened or until paid. Caller holds the event lock
-    and checked capacity."""
-    if email_holds.email_confirmation_required(event=event, registration=registration):
-        _move(event, registration, Registration.Status.PENDING_EMAIL)
-        registration.hold_expires_at = email_holds.email_hold_until(event=event, now=now)
-    elif registration.payment_method == Registration.PaymentMethod.ONLINE and registration.paid_at is None:
-        _move(event, registration, Registration.Status.PENDING_PAYMENT)
-        registration.hold_expires_at = _hold_until(event=event, now=now)
-    else:
-        _move(event, registration, Registration.Status.CONFIRMED)
-        registration.confirmed_at = now
-        registration.hold_expires_at = None
-
-
 # --- waiting list, cancel, expiry -----------------------------------------------------------------
-
-
-def waitlist_promote_next(*, event: Event, now: dt.datetime | None = None) -> list[Registration]:
-    """Give free seats to the waiting list in arrival order, whole parties only. Caller holds the lock."""
-    now = now or timezone.now()
-    free = event.capacity - event.seats_held
-    promoted = []
-    if event.waitlist_count == 0 or free <= 0:
-        return promoted
-    for registration in Registration.objects.filter(event=event).waitlisted_in_order().iterator(chunk_size=50):
-        if registration.party_size > free:
-            break  # the head of the queue waits for all its seats; nobody overtakes it
-        _give_seat(registration, event=event, now=now)
-        registration.promoted_at = now
-        registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "promoted_at", "updated_at"])
-        if registration.status == Registration.Status.PENDING_EMAIL:  # the seat is theirs once they open the link
-            notifications.notify_registration(
-                registration=registration, kind=notifications.Kind.EMAIL_CONFIRM, params={"promoted": True}
-            )
-        else:
-            notifications.notify_registration(registration=registration, kind=notifications.Kind.PROMOTED)
-        free -= registration.party_size
-        promoted.append(registration)
-    return promoted
-
-
-def _expire_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registration]:
-    overdue = list(Registration.objects.filter(event=event, status__in=Registration.ON_HOLD, hold_expires_at__lte=now))
-    for registration in overdue:
-        hold = "email" if registration.status == Registration.Status.PENDING_EMAIL else "payment"
-        _move(event, registration, Registration.Status.EXPIRED)
-        registration.expired_at = now
-        registration.save(update_fields=["status", "expired_at", "updated_at"])
-        notifications.notify_registration(
-            registration=registration, kind=notifications.Kind.HOLD_EXPIRED, params={"hold": hold}
-        )
-    return overdue
-
-
-@transaction.atomic
-def waitlist_promote(*, event_id: int, now: dt.datetime | None = None) -> list[Registration]:
-    """Give free seats to the waiting list, e.g. after an organizer raised the capacity."""
-    event = _lock_event(event_id)
-    promoted = waitlist_promote_next(event=event, now=now)
-    _save_counters(event)
-    return promoted
-
-
-def _release_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registration]:
-    """Expire unpaid holds past their time and pass the seats on. Caller holds the event lock.
-
-    Done under the lock on every seat decision, so capacity never depends on when the beat
-    task last ran.
-    """
-    expired = _expire_overdue_holds(event=event, now=now)
-    if expired:
-        waitlist_promote_next(event=event, now=now)
-    return expired
 
 
 @transaction.atomic
@@ -412,7 +279,7 @@ def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | 
     event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
     if event_id is None:
         raise NotFound(_("No such registration."))
-    event = _lock_event(event_id)
+    event = seats.lock_event(event_id)
     registration = Registration.objects.get(pk=registration_id)
     registration.event = event
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
@@ -422,18 +289,16 @@ def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | 
         raise Conflict(_("This event is over: its registrations can no longer be cancelled."), code="event_over")
     status_before = registration.status
     held_seats = registration.status in Registration.SEAT_HOLDING
-    _move(event, registration, Registration.Status.CANCELLED)
+    seats.move(event, registration, Registration.Status.CANCELLED)
     registration.cancelled_at = now
     registration.hold_expires_at = None
     registration.save(update_fields=["status", "cancelled_at", "hold_expires_at", "updated_at"])
-    notifications.notify_registration(
-        registration=registration, kind=notifications.Kind.CANCELLED, params={"scope": "registration"}
-    )
+    outbox.notify_registration(registration=registration, kind=outbox.Kind.CANCELLED, params={"scope": "registration"})
     promoted = []
     if held_seats:
-        _release_overdue_holds(event=event, now=now)
-        promoted = waitlist_promote_next(event=event, now=now)
-    _save_counters(event)
+        seats.release_overdue_holds(event=event, now=now)
+        promoted = seats.waitlist_promote_next(event=event, now=now)
+    seats.save_counters(event)
     if actor is not None:
         audit.record_registration(
             actor=actor,
@@ -441,22 +306,20 @@ def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | 
             registration=registration,
             details={"status_before": status_before, "promoted": [r.pk for r in promoted]},
         )
-    from registrations.services.payments import refund_after_cancel
-
-    refund_after_cancel(registration=registration, event=event, now=now)
+    payments.refund_after_cancel(registration=registration, event=event, now=now)
     return registration
 
 
 @transaction.atomic
 def registration_expire_hold(*, registration_id: int, now: dt.datetime | None = None) -> bool:
-    """Expire one unpaid hold if it is overdue and promote the waiting list. Idempotent."""
+    """Expire one hold (unpaid, or its email link not opened) if overdue and promote the waiting list. Idempotent."""
     now = now or timezone.now()
     event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
     if event_id is None:
         return False
-    event = _lock_event(event_id)
-    expired = _release_overdue_holds(event=event, now=now)
-    _save_counters(event)
+    event = seats.lock_event(event_id)
+    expired = seats.release_overdue_holds(event=event, now=now)
+    seats.save_counters(event)
     return any(registration.pk == registration_id for registration in expired)
 
 
@@ -474,14 +337,14 @@ def registration_confirm_email(*, registration_id: int, now: dt.datetime | None 
     event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
     if event_id is None:
         raise NotFound(_("No such registration."))
-    event = _lock_event(event_id)
+    event = seats.lock_event(event_id)
     registration = Registration.objects.select_for_update().get(pk=registration_id)
     registration.event = event
     if registration.status == Registration.Status.PENDING_EMAIL and registration.hold_expires_at <= now:
         # Too late: release it as the beat task would (the seat may be someone else's next), and say so
         # by the status. Not an exception: that would roll the release back.
-        _release_overdue_holds(event=event, now=now)
-        _save_counters(event)
+        seats.release_overdue_holds(event=event, now=now)
+        seats.save_counters(event)
         registration.refresh_from_db()
         return registration
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
@@ -490,13 +353,11 @@ def registration_confirm_email(*, registration_id: int, now: dt.datetime | None 
         registration.email_confirmed_at = now
         registration.save(update_fields=["email_confirmed_at", "updated_at"])
     if registration.status == Registration.Status.PENDING_EMAIL:
-        _give_seat(registration, event=event, now=now)
+        seats.give_seat(registration, event=event, now=now)
         registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
-        _save_counters(event)
+        seats.save_counters(event)
         # Confirmation, or payment due: by the new status (the dedupe key keeps it to one).
-        notifications.notify_registration(
-            registration=registration, kind=notifications.STATUS_KINDS[registration.status]
-        )
+        outbox.notify_registration(registration=registration, kind=outbox.STATUS_KINDS[registration.status])
     return registration
 
 
@@ -517,14 +378,13 @@ def calendar_feed_send(*, registration_id: int, rotate: bool = False, now: dt.da
     never shown: it only travels to the address itself. Asked again within the window, nothing is
     sent or rotated (returns False), so a token holder can neither mail-bomb nor keep breaking it.
     """
-    from registrations.models import CalendarFeed
 
     registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
     if registration is None or registration.anonymised_at is not None:
         raise NotFound()
     if registration.status != Registration.Status.CONFIRMED:
         raise InvalidTransition(_("The calendar subscription is for confirmed registrations."))
-    if notifications.notify_calendar_feed(registration=registration, now=now) is None:
+    if outbox.notify_calendar_feed(registration=registration, now=now) is None:
         return False
     if rotate:
         calendar_feed_rotate(email=registration.email, now=now)
@@ -536,7 +396,6 @@ def calendar_feed_send(*, registration_id: int, rotate: bool = False, now: dt.da
 @transaction.atomic
 def calendar_feed_rotate(*, email: str, now: dt.datetime | None = None):
     """Give the address a new private feed URL; the old one stops working at once."""
-    from registrations.models import CalendarFeed, new_token
 
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(email=email.strip().lower())
     if not created:
@@ -544,3 +403,12 @@ def calendar_feed_rotate(*, email: str, now: dt.datetime | None = None):
         feed.rotated_at = now or timezone.now()
         feed.save(update_fields=["token", "rotated_at"])
     return feed
+
+
+# --- tasks (names kept from registrations/tasks.py) -------------------------------------------------
+
+
+@shared_task(name="registrations.tasks.expire_payment_holds")
+def expire_payment_holds() -> int:
+    """Beat: expire unpaid holds past their time; each expiry promotes the waiting list."""
+    return sum(registration_expire_hold(registration_id=pk) for pk in overdue_hold_ids())

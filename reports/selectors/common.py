@@ -21,8 +21,9 @@ from django.db.models import Q
 from django.utils.translation import get_language_info
 
 from common.exceptions import NotFound
-from events import selectors as event_selectors
-from events.models import Event, Organization, Session
+from events.models import Event, Session
+from organizations import access
+from organizations.models import Organization
 from registrations.models import Registration
 
 DEFAULT_COMPLETION_THRESHOLD = Fraction(3, 4)
@@ -97,7 +98,7 @@ def report_event(*, user, slug: str) -> Event:
 
 
 def report_organization(*, user, slug: str) -> Organization:
-    organization = event_selectors.managed_organizations(user=user).filter(slug=slug).first()
+    organization = access.managed_organizations(user=user).filter(slug=slug).first()
     if organization is None:
         raise NotFound()
     return organization

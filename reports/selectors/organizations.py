@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from checkin.models import CheckIn
 from common.exceptions import InvalidInput
 from common.i18n import active_language
-from events.models import Event, Organization, Session
+from events.models import Event, Session
+from organizations.models import Organization
 from registrations.models import Registration
 from reports.selectors.common import CONFIRMED, EFFECTIVE_IN, rate, zone
 

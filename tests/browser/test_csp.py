@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.browser.conftest import logged_in
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, SessionFactory, UserFactory
 

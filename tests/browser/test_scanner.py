@@ -22,7 +22,8 @@ from PIL import Image
 
 from checkin.models import CheckIn
 from checkin.services import checkin_perform
-from events.models import Event, Membership
+from events.models import Event
+from organizations.models import Membership
 from registrations.models import Payment, Registration, Ticket
 from registrations.tickets import qr_png, ticket_code
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from events.models import Membership
+from organizations.models import Membership
 from registrations.tickets import ticket_code
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, SessionFactory, UserFactory
 

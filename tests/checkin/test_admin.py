@@ -1,6 +1,6 @@
 import pytest
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.checkin.conftest import open_session
 from tests.factories import CheckInFactory, EventFactory, MembershipFactory, RegistrationFactory, UserFactory
 

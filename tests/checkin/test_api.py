@@ -11,7 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from checkin.models import CheckIn
-from events.models import Event, Membership
+from events.models import Event
+from organizations.models import Membership
 from registrations.tickets import public_key_b64, ticket_code
 from tests.checkin.conftest import code_of, open_session, scan, token_client
 from tests.factories import (

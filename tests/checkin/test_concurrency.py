@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from checkin.models import CheckIn
-from events.models import Membership
+from organizations.models import Membership
 from tests.checkin.conftest import code_of, open_session
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory
 from tests.registrations.test_concurrency import run_concurrently

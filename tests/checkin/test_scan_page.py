@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

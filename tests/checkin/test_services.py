@@ -10,7 +10,8 @@ from django.utils import timezone
 from checkin import services
 from checkin.models import CheckIn
 from common.exceptions import CheckinNonceReused, CheckinNotLatest, Conflict, InvalidInput, NotFound
-from events.models import Event, Membership, Session
+from events.models import Event, Session
+from organizations.models import Membership
 from registrations.models import Payment, Registration
 from registrations.tickets import ticket_code
 from tests.checkin.conftest import code_of, open_session

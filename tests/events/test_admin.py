@@ -16,8 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from events.forms import QuestionChoicesField, TranslationsWidget
-from events.models import Category, Event, Membership, Session
+from common.forms import TranslationsWidget
+from events.models import Event, Session
+from organizations.models import Category, Membership
+from organizer.forms import QuestionChoicesField
 from tests.factories import (
     CategoryFactory,
     EventFactory,
@@ -103,8 +105,12 @@ def read_form(response, form_id: str) -> dict:
     return {name: values if len(values) > 1 else values[0] for name, values in reader.data.items()}
 
 
+TENANCY_MODELS = ("organization", "membership", "venue", "category")
+
+
 def admin_url(name: str, *args) -> str:
-    return reverse(f"admin:events_{name}", args=args)
+    app = "organizations" if name.split("_")[0] in TENANCY_MODELS else "events"
+    return reverse(f"admin:{app}_{name}", args=args)
 
 
 def page_text(response) -> str:
@@ -600,7 +606,7 @@ def test_admin_save_keeps_seat_counters_and_promotes_on_bigger_capacity(db, rf):
     stale.capacity = 2
     request = rf.post("/")
     request.user = UserFactory(is_superuser=True, is_staff=True)
-    form = SimpleNamespace(changed_data=["capacity"], initial={"capacity": 1})
+    form = SimpleNamespace(changed_data=["capacity"], initial={"capacity": 1}, cleaned_data={"capacity": 2})
     django_admin.site._registry[Event].save_model(request, stale, form, change=True)
     event.refresh_from_db()
     waiting.refresh_from_db()

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events.models import Event, Membership, Session
+from events.models import Event, Session
+from organizations.models import Membership
 from tests.factories import (
     CategoryFactory,
     EventFactory,

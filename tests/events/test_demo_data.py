@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from events.management.commands.demo_data import Calendar, demo_events
-from events.models import Category, Event, Membership, Organization, Question, Session, Venue
+from demo.management.commands.demo_data import Calendar, demo_events
+from events.models import Event, Question, Session
 from events.services import Slot, localize, parse_recurrence, session_overlaps
+from organizations.models import Category, Membership, Organization, Venue
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 LANGUAGES = ("en", "zh-hans", "ja")

@@ -14,8 +14,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from events import services
-from events.models import Event, Membership
-from events.tasks import sweep_orphan_images
+from events.models import Event
+from events.services import sweep_orphan_images
+from organizations.models import Membership
 from tests.events.test_admin import admin_url, read_form
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, UserFactory
 

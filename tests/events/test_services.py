@@ -6,7 +6,9 @@ from django.utils import timezone
 
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, SessionOverlap
 from events import services
-from events.models import Event, Membership, Session
+from events.models import Event, Session
+from organizations.models import Membership
+from organizer import services as organizer_services
 from tests.factories import EventFactory, MembershipFactory, SessionFactory, UserFactory, VenueFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -23,7 +25,7 @@ def test_course_sessions_keep_wall_clock_across_dst(manager, draft):
     draft.kind = Event.Kind.COURSE
     draft.save()
     # 2027-03-28 is the spring-forward Sunday in Berlin: Tuesdays either side differ in UTC offset.
-    sessions = services.sessions_generate(
+    sessions = organizer_services.sessions_generate(
         user=manager,
         event=draft,
         rule="FREQ=WEEKLY;BYDAY=TU;COUNT=8",
@@ -44,7 +46,7 @@ def test_course_sessions_keep_wall_clock_across_dst(manager, draft):
 
 
 def test_sessions_until_date_in_shanghai(manager, draft):
-    sessions = services.sessions_generate(
+    sessions = organizer_services.sessions_generate(
         user=manager,
         event=draft,
         rule="RRULE:FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20270201",
@@ -70,7 +72,7 @@ def test_sessions_until_date_in_shanghai(manager, draft):
 )
 def test_malformed_or_unbounded_rules_are_invalid_input(manager, draft, rule):
     with pytest.raises(InvalidInput) as excinfo:
-        services.sessions_generate(
+        organizer_services.sessions_generate(
             user=manager,
             event=draft,
             rule=rule,
@@ -113,7 +115,7 @@ def test_cancelled_session_frees_the_room(manager, organization):
     venue = VenueFactory(organization=organization)
     event = EventFactory(organization=organization, venue=venue, with_session=False)
     session = SessionFactory(event=event)
-    services.session_cancel(user=manager, session=session)
+    organizer_services.session_cancel(user=manager, session=session)
     other = EventFactory(organization=organization, venue=venue, with_session=False)
     services.session_create(user=manager, event=other, starts_at=session.starts_at, ends_at=session.ends_at)
 
@@ -128,7 +130,7 @@ def test_moving_a_session_bumps_sequence_and_checks_overlap(manager, organizatio
         starts_at=session.starts_at + dt.timedelta(days=1),
         ends_at=session.ends_at + dt.timedelta(days=1),
     )
-    moved = services.session_update(
+    moved = organizer_services.session_update(
         user=manager,
         session=session,
         starts_at=session.starts_at + dt.timedelta(hours=1),
@@ -136,10 +138,12 @@ def test_moving_a_session_bumps_sequence_and_checks_overlap(manager, organizatio
     )
     assert (moved.sequence, moved.status) == (1, Session.Status.MOVED)
     with pytest.raises(SessionOverlap):
-        services.session_update(user=manager, session=moved, starts_at=blocked.starts_at, ends_at=blocked.ends_at)
+        organizer_services.session_update(
+            user=manager, session=moved, starts_at=blocked.starts_at, ends_at=blocked.ends_at
+        )
     session.refresh_from_db()
     assert session.sequence == 1  # the refused move changed nothing
-    retitled = services.session_update(user=manager, session=session, title={"en": "Lesson 1"})
+    retitled = organizer_services.session_update(user=manager, session=session, title={"en": "Lesson 1"})
     assert retitled.sequence == 1  # a new title is not a move
 
 
@@ -149,12 +153,12 @@ def test_publish_needs_a_session_and_cancel_is_final(manager, draft):
     SessionFactory(event=draft)
     event = services.event_publish(user=manager, event=draft)
     assert event.status == Event.Status.PUBLISHED and event.published_at
-    event = services.event_cancel(user=manager, event=event)
+    event = organizer_services.event_cancel(user=manager, event=event)
     assert event.status == Event.Status.CANCELLED
     with pytest.raises(InvalidTransition):
         services.event_publish(user=manager, event=event)
     with pytest.raises(InvalidTransition):
-        services.event_update(user=manager, event=event, capacity=3)
+        organizer_services.event_update(user=manager, event=event, capacity=3)
 
 
 @pytest.mark.parametrize("role", [None, Membership.Role.VOLUNTEER])
@@ -163,7 +167,7 @@ def test_only_managers_write(organization, draft, role):
     if role:
         MembershipFactory(user=user, organization=organization, role=role)
     with pytest.raises(Forbidden):
-        services.event_update(user=user, event=draft, capacity=5)
+        organizer_services.event_update(user=user, event=draft, capacity=5)
     with pytest.raises(Forbidden):
         services.event_create(user=user, organization=organization, slug="x", title={"en": "X"})
 
@@ -192,7 +196,7 @@ def test_search_text_holds_every_language(organization):
 def test_moving_the_event_venue_moves_its_sessions_in_calendars(manager, organization):
     event = EventFactory(organization=organization)
     own_room = SessionFactory(event=event, venue=VenueFactory(organization=organization))
-    services.event_update(user=manager, event=event, venue=VenueFactory(organization=organization))
+    organizer_services.event_update(user=manager, event=event, venue=VenueFactory(organization=organization))
     follows = event.sessions.exclude(pk=own_room.pk).get()
     own_room.refresh_from_db()
     assert (follows.sequence, follows.status) == (1, Session.Status.MOVED)

@@ -22,9 +22,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from notifications import selectors, services
+from notifications import outbox, selectors, sending
 from notifications.models import Notification
-from notifications.tasks import send_notification
+from notifications.sending import send_notification
 from registrations.tickets import ticket_code
 from tests.factories import EventFactory
 from tests.qr import decode_qr
@@ -48,7 +48,7 @@ def celery_broker(url: str):
         pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
-        services._broker_down_until = 0.0  # a failed publish in one test must not hold back the next
+        outbox._broker_down_until = 0.0  # a failed publish in one test must not hold back the next
 
     saved = (app.conf.task_always_eager, app.conf.broker_url, settings.CELERY_TASK_ALWAYS_EAGER)
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -208,7 +208,7 @@ def test_registration_succeeds_while_the_broker_is_down_and_the_sweeper_sends_la
 
     # Beat runs the sweeper (eagerly here): it sends what the broker never got.
     later = timezone.now() + selectors.sweep_grace() + timezone.timedelta(seconds=1)
-    assert services.notifications_sweep(now=later) == 1
+    assert sending.notifications_sweep(now=later) == 1
     row.refresh_from_db()
     assert row.status == "sent"
     assert len(mail.outbox) == 1 and mail.outbox[0].subject == "报名成功：品茶会"
@@ -246,6 +246,6 @@ def test_a_broker_that_hangs_delays_one_registration_not_all(api_client):
     assert others_took < 2  # no broker round trips at all while it is known to be down
     assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
     later = timezone.now() + selectors.sweep_grace() + timezone.timedelta(seconds=1)
-    assert services.notifications_sweep(now=later) == 4
+    assert sending.notifications_sweep(now=later) == 4
     expected = ["first@example.org"] + [f"p{i}@example.org" for i in range(3)]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(expected)

@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from events import services as event_services
 from events.models import Event
-from notifications import services
+from notifications import notices, services
 from notifications.models import Notification
+from organizer import services as organizer_services
 from registrations import services as registration_services
 from registrations.calendars import session_uid
 from registrations.models import Registration
@@ -298,7 +298,7 @@ def test_moved_session_tells_confirmed_and_waitlisted_old_and_new(event, manager
     )
     later = START + dt.timedelta(days=1, hours=1)
     with send_on_commit():
-        event_services.session_update(
+        organizer_services.session_update(
             user=manager, session=session, starts_at=later, ends_at=later + dt.timedelta(hours=2), venue=hall
         )
     mail = only_mail("in@example.org")
@@ -322,9 +322,11 @@ def test_a_second_move_before_sending_supersedes_the_first(event, manager, send_
     session = event.sessions.get()
     first = START + dt.timedelta(hours=1)
     second = START + dt.timedelta(hours=2)
-    event_services.session_update(user=manager, session=session, starts_at=first, ends_at=first + dt.timedelta(hours=2))
+    organizer_services.session_update(
+        user=manager, session=session, starts_at=first, ends_at=first + dt.timedelta(hours=2)
+    )
     with send_on_commit():
-        event_services.session_update(
+        organizer_services.session_update(
             user=manager, session=session, starts_at=second, ends_at=second + dt.timedelta(hours=2)
         )
     rows = {row.status: row for row in Notification.objects.filter(kind="changed")}
@@ -333,9 +335,11 @@ def test_a_second_move_before_sending_supersedes_the_first(event, manager, send_
     assert "19:00–21:00" in mail.text and "21:00–23:00" in mail.text  # original → newest
     assert "20:00" not in mail.text
     # Moved away and back again before anyone was told: nothing to tell.
-    event_services.session_update(user=manager, session=session, starts_at=START, ends_at=START + dt.timedelta(hours=2))
+    organizer_services.session_update(
+        user=manager, session=session, starts_at=START, ends_at=START + dt.timedelta(hours=2)
+    )
     assert Notification.objects.filter(kind="changed", status="pending").count() == 1
-    event_services.session_update(
+    organizer_services.session_update(
         user=manager, session=session, starts_at=second, ends_at=second + dt.timedelta(hours=2)
     )
     assert Notification.objects.filter(kind="changed", status="pending").count() == 0
@@ -354,7 +358,7 @@ def test_an_event_moved_to_another_venue_tells_each_registrant_once(event, manag
         organization=event.organization, name={"en": "Great Hall", "zh-hans": "大礼堂", "ja": "大ホール"}
     )
     with send_on_commit():
-        event_services.event_update(user=manager, event=event, venue=hall)
+        organizer_services.event_update(user=manager, event=event, venue=hall)
     mail = only_mail("in@example.org")  # one notice for both sessions
     assert_encoded_subject(mail, PLACE_SUBJECT[language], TITLE[language])
     assert mail.text.index(old_hall.name[language]) < mail.text.index(hall.name[language])  # old → new
@@ -367,13 +371,13 @@ def test_an_event_moved_away_and_back_before_sending_tells_nobody(event, manager
     register(event, "in@example.org", "en")
     old_hall = event.venue
     hall = VenueFactory(organization=event.organization)
-    event_services.event_update(user=manager, event=event, venue=hall)
+    organizer_services.event_update(user=manager, event=event, venue=hall)
     assert Notification.objects.filter(kind="changed", status="pending").count() == 1
-    event_services.event_update(user=manager, event=event, venue=old_hall)
+    organizer_services.event_update(user=manager, event=event, venue=old_hall)
     assert Notification.objects.filter(kind="changed", status="pending").count() == 0
     assert Notification.objects.filter(kind="changed", status="skipped").count() == 1
     # Editing other fields of the event tells nobody.
-    event_services.event_update(user=manager, event=event, capacity=5)
+    organizer_services.event_update(user=manager, event=event, capacity=5)
     assert Notification.objects.filter(kind="changed").count() == 1
 
 
@@ -385,7 +389,7 @@ def test_a_rescheduled_course_sends_one_notice_with_the_new_dates(event, manager
     register(event, "student@example.org", language)
     old = event.sessions.get()
     with send_on_commit():
-        created = event_services.sessions_generate(
+        created = organizer_services.sessions_generate(
             user=manager,
             event=event,
             rule="FREQ=WEEKLY;COUNT=3",
@@ -417,7 +421,7 @@ def test_cancelled_event_withdraws_the_invite_with_a_refund_note(paid_event, man
         registration=registration, provider="stripe", status="paid", amount=50, currency="CNY", paid_at=timezone.now()
     )
     with send_on_commit():
-        event_services.event_cancel(user=manager, event=paid_event)
+        organizer_services.event_cancel(user=manager, event=paid_event)
     mail = only_mail("paid@example.org")
     assert_encoded_subject(mail, CANCELLED_SUBJECT[language], TITLE[language])
     assert REFUND[language] in mail.text
@@ -433,7 +437,7 @@ def test_cancelled_session_of_a_course_cancels_only_that_session(event, manager,
     )
     register(event, "student@example.org", "ja")
     with send_on_commit():
-        event_services.session_cancel(user=manager, session=second)
+        organizer_services.session_cancel(user=manager, session=second)
     mail = only_mail("student@example.org")
     assert "中止のお知らせ" in mail.subject and "2030年3月12日(火)" in mail.subject
     ical, vcal = parse_ics(mail.calendar().get_content().encode())
@@ -508,7 +512,7 @@ def test_announcement_in_the_readers_language_when_written_in_it(event, manager,
     subject = {"en": "Bring chopsticks", "zh-hans": "请带筷子", "ja": "お箸をご持参ください"}
     body = {"en": "We ran out.\nSorry!", "zh-hans": "筷子用完了。\n抱歉！", "ja": "お箸が足りません。\nすみません！"}
     with send_on_commit():
-        services.announcement_create(user=manager, event_slugs=[event.slug], subject=subject, body=body)
+        notices.announcement_create(user=manager, event_slugs=[event.slug], subject=subject, body=body)
     mail = only_mail("reader@example.org")
     assert mail.subject == subject[language]
     assert body[language] in mail.text
@@ -524,7 +528,7 @@ def test_announcement_not_written_in_the_readers_language_is_bilingual(event, ma
     subject = {"zh-hans": "请带筷子", "en": "Bring chopsticks"} if language == "ja" else {"zh-hans": "请带筷子"}
     body = {"zh-hans": "筷子用完了。", "en": "We ran out."} if language == "ja" else {"zh-hans": "筷子用完了。"}
     with send_on_commit():
-        services.announcement_create(user=manager, event_slugs=[event.slug], subject=subject, body=body)
+        notices.announcement_create(user=manager, event_slugs=[event.slug], subject=subject, body=body)
     mail = only_mail("reader@example.org")
     if language == "ja":
         assert mail.subject == "请带筷子 / Bring chopsticks"
@@ -541,7 +545,7 @@ def test_announcement_once_per_address_across_events(event, manager, send_on_com
     RegistrationFactory(event=other, email="both@example.org")
     RegistrationFactory(event=other, email="gone@example.org", status=Registration.Status.CANCELLED)
     with send_on_commit():
-        announcement = services.announcement_create(
+        announcement = notices.announcement_create(
             user=manager, event_slugs=[event.slug, other.slug], subject={"en": "Hi"}, body={"en": "Hello"}
         )
     assert announcement.recipient_count == 1

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import selectors, services, tasks
+from notifications import notices, outbox, selectors, sending
 from notifications.models import Notification
 from registrations import services as registration_services
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
@@ -44,13 +44,13 @@ def pending_row(event, **kwargs) -> Notification:
 def test_the_same_change_recorded_twice_is_one_row(event):
     registration = RegistrationFactory(event=event)
     with transaction.atomic():
-        first = services.notify_registration(registration=registration, kind="promoted")
-        second = services.notify_registration(registration=registration, kind="promoted")
+        first = outbox.notify_registration(registration=registration, kind="promoted")
+        second = outbox.notify_registration(registration=registration, kind="promoted")
     assert first is not None and second is None
     assert Notification.objects.filter(kind="promoted").count() == 1
     assert first.dedupe_key == f"promoted:reg-{registration.pk}"
-    services.notify_event_cancelled(event=event)
-    services.notify_event_cancelled(event=event)
+    notices.notify_event_cancelled(event=event)
+    notices.notify_event_cancelled(event=event)
     assert Notification.objects.filter(kind="cancelled").count() == 1
 
 
@@ -68,8 +68,8 @@ def test_rows_are_written_in_the_same_transaction_as_the_change(event):
 
 def test_task_delivered_twice_sends_once(event):
     row = pending_row(event)
-    assert tasks.send_notification.apply(kwargs={"notification_id": row.pk}).get() == "sent"
-    assert tasks.send_notification.apply(kwargs={"notification_id": row.pk}).get() == "not_pending"
+    assert sending.send_notification.apply(kwargs={"notification_id": row.pk}).get() == "sent"
+    assert sending.send_notification.apply(kwargs={"notification_id": row.pk}).get() == "not_pending"
     assert len(mail.outbox) == 1
     row.refresh_from_db()
     assert row.status == S.SENT and row.attempts == 1 and row.sent_at is not None
@@ -88,7 +88,7 @@ def test_concurrent_deliveries_of_one_row_send_once():
     def deliver():
         try:
             barrier.wait(timeout=10)
-            outcomes.append(services.notification_send(notification_id=row.pk).status)
+            outcomes.append(sending.notification_send(notification_id=row.pk).status)
         finally:
             connections.close_all()
 
@@ -105,7 +105,7 @@ def test_a_message_no_longer_relevant_is_skipped_not_sent(event, django_capture_
     registration = register(event)
     registration_services.registration_cancel(registration_id=registration.pk)
     for row in Notification.objects.order_by("id"):
-        services.notification_send(notification_id=row.pk)
+        sending.notification_send(notification_id=row.pk)
     statuses = dict(Notification.objects.values_list("kind", "status"))
     assert statuses == {"confirmation": S.SKIPPED, "cancelled": S.SENT}
     assert Notification.objects.get(kind="confirmation").last_error == "the registration is no longer confirmed"
@@ -116,9 +116,9 @@ def test_sending_reads_a_fixed_number_of_queries_whatever_the_party_size(event):
     single = pending_row(event, email="one@example.org")
     party = pending_row(event, email="four@example.org", guests=["B", "C", "D"])
     with CaptureQueriesContext(connection) as one:
-        services.notification_send(notification_id=single.pk)
+        sending.notification_send(notification_id=single.pk)
     with CaptureQueriesContext(connection) as four:
-        services.notification_send(notification_id=party.pk)
+        sending.notification_send(notification_id=party.pk)
     assert len(one) == len(four) <= 12
     assert len(inbox("four@example.org")[0].attachments("image/png")) == 4
 
@@ -138,7 +138,7 @@ def test_the_claim_is_the_last_step_before_the_smtp_transaction(event, smtp_sink
         return result
 
     with connection.execute_wrapper(record):
-        assert services.notification_send(notification_id=row.pk).status == "sent"
+        assert sending.notification_send(notification_id=row.pk).status == "sent"
     claim = next(i for i, entry in enumerate(timeline) if entry[1] == "UPDATE" and S.SENDING in entry[2])
     before, after = timeline[:claim], timeline[claim + 1 :]
     assert all(entry[0] == "sql" for entry in before)  # read and rendered while still pending
@@ -158,24 +158,24 @@ def test_transient_failures_back_off_exponentially_then_fail(event, smtp_setting
     delays = []
     for attempt in range(1, 4):
         before = timezone.now()
-        outcome = services.notification_send(notification_id=row.pk)
+        outcome = sending.notification_send(notification_id=row.pk)
         row.refresh_from_db()
         assert outcome.status == "retry" and row.status == S.PENDING and row.attempts == attempt
         assert "Connection refused" in row.last_error or "ConnectionRefused" in row.last_error
         delays.append(round((row.next_attempt_at - before).total_seconds()))
     assert delays == [60, 120, 240]
-    assert services.notification_send(notification_id=row.pk).status == "failed"
+    assert sending.notification_send(notification_id=row.pk).status == "failed"
     row.refresh_from_db()
     assert row.status == S.FAILED and row.attempts == 4 and row.last_error.startswith("attempt 4:")
     assert row.subject  # rendered, so the admin list says what it was
     # A failed row is never picked up again on its own.
-    assert services.notifications_sweep(now=timezone.now() + dt.timedelta(days=1)) == 0
+    assert sending.notifications_sweep(now=timezone.now() + dt.timedelta(days=1)) == 0
 
 
 def test_in_eager_mode_the_task_does_not_sleep_in_the_request(event, smtp_settings):
     smtp_settings(free_port())
     row = pending_row(event)
-    assert tasks.send_notification.apply(kwargs={"notification_id": row.pk}).get() == "retry"
+    assert sending.send_notification.apply(kwargs={"notification_id": row.pk}).get() == "retry"
     row.refresh_from_db()
     assert row.status == S.PENDING and row.attempts == 1  # the sweeper takes it from here
 
@@ -184,7 +184,7 @@ def test_a_permanent_refusal_fails_at_once(event, smtp_sink, smtp_settings):
     smtp_settings(smtp_sink.port)
     smtp_sink.reject_rcpt = "550 5.1.1 No such mailbox"
     row = pending_row(event)
-    assert services.notification_send(notification_id=row.pk).status == "failed"
+    assert sending.notification_send(notification_id=row.pk).status == "failed"
     row.refresh_from_db()
     assert row.status == S.FAILED and row.attempts == 1 and "550" in row.last_error
 
@@ -193,8 +193,8 @@ def test_a_temporary_refusal_is_retried_and_then_delivered_once(event, smtp_sink
     smtp_settings(smtp_sink.port)
     smtp_sink.reject_data = ["451 4.3.0 Try again later"]
     row = pending_row(event)
-    assert services.notification_send(notification_id=row.pk).status == "retry"
-    assert services.notification_send(notification_id=row.pk).status == "sent"
+    assert sending.notification_send(notification_id=row.pk).status == "retry"
+    assert sending.notification_send(notification_id=row.pk).status == "sent"
     assert len(smtp_sink.messages) == 1
     received = smtp_sink.parsed()[0]
     assert received["Subject"].startswith("报名成功")  # decoded from the RFC 2047 header on the wire
@@ -206,10 +206,10 @@ def test_a_temporary_refusal_is_retried_and_then_delivered_once(event, smtp_sink
 
 def test_sweeper_sends_what_the_broker_never_got(event):
     row = pending_row(event)  # on-commit never ran: as if the broker was down
-    assert services.notifications_sweep() == 0  # within the grace period its task may still come
+    assert sending.notifications_sweep() == 0  # within the grace period its task may still come
     later = timezone.now() + selectors.sweep_grace() + dt.timedelta(seconds=1)
-    assert services.notifications_sweep(now=later) == 1
-    assert services.notifications_sweep(now=later) == 0
+    assert sending.notifications_sweep(now=later) == 1
+    assert sending.notifications_sweep(now=later) == 0
     row.refresh_from_db()
     assert row.status == S.SENT and len(mail.outbox) == 1
 
@@ -217,7 +217,7 @@ def test_sweeper_sends_what_the_broker_never_got(event):
 def test_sweeper_task_runs_from_beat(event):
     row = pending_row(event)
     Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - dt.timedelta(minutes=5))
-    assert tasks.sweep_notifications.apply().get() == 1
+    assert sending.sweep_notifications.apply().get() == 1
     from backend.celery import app
 
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
@@ -232,16 +232,16 @@ def test_a_row_left_sending_by_a_dead_worker_fails_instead_of_being_resent(event
     row = pending_row(event)
     claimed = timezone.now() - dt.timedelta(minutes=30)
     Notification.objects.filter(pk=row.pk).update(status=S.SENDING, claimed_at=claimed, attempts=1)
-    services.notifications_sweep()
+    sending.notifications_sweep()
     row.refresh_from_db()
     assert row.status == S.FAILED and "delivery unknown" in row.last_error
     assert len(mail.outbox) == 0
     # An admin decides: retry sends it (once).
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.notification_retry(notification_id=row.pk)
+        assert outbox.notification_retry(notification_id=row.pk)
     row.refresh_from_db()
     assert row.status == S.SENT and len(mail.outbox) == 1
-    assert not services.notification_retry(notification_id=row.pk)  # a sent row is never retried
+    assert not outbox.notification_retry(notification_id=row.pk)  # a sent row is never retried
 
 
 def test_admin_lists_the_outbox_and_retries_failed_rows(event, client, django_capture_on_commit_callbacks):
@@ -264,9 +264,9 @@ def test_organizers_see_only_their_own_organizations_outbox(event, client):
     from tests.factories import MembershipFactory
 
     mine = RegistrationFactory(event=event, email="mine@example.org")
-    services.notify_registration(registration=mine, kind="promoted")
+    outbox.notify_registration(registration=mine, kind="promoted")
     other = RegistrationFactory(email="theirs@example.org")
-    services.notify_registration(registration=other, kind="promoted")
+    outbox.notify_registration(registration=other, kind="promoted")
     organizer = UserFactory(is_staff=True)
     MembershipFactory(user=organizer, organization=event.organization)
     client.force_login(organizer)

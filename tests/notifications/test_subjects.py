@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from notifications import messages, services
+from notifications import messages, notices
 from tests.factories import EventFactory, MembershipFactory, UserFactory
 from tests.notifications.conftest import LANGUAGES, inbox
 
@@ -48,7 +48,7 @@ def test_announcement_subject_is_plain_text(language, send_on_commit):
     MembershipFactory(user=manager, organization=event.organization)
     register(event, "reader@example.org", language)
     with send_on_commit():
-        services.announcement_create(
+        notices.announcement_create(
             user=manager,
             event_slugs=[event.slug],
             subject={code: f"Change: {HOSTILE}" for code in LANGUAGES},

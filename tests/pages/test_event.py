@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from common.exceptions import InvalidInput
 from events.models import Event, Question, Session
-from registrations.forms import RegistrationForm
+from pages.forms import RegistrationForm
 from registrations.models import Registration
 from tests.factories import EventFactory, QuestionFactory, RegistrationFactory, SessionFactory, VenueFactory
 from tests.pages.conftest import field_block, field_errors, form_data, html, text

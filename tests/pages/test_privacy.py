@@ -6,9 +6,9 @@ import re
 import pytest
 from django.test import Client
 
+from privacy.services import erased_email
 from registrations import consent
 from registrations.models import CalendarFeed, Registration
-from registrations.services.privacy import erased_email
 from tests.factories import RegistrationFactory
 from tests.pages.conftest import field_block, field_errors, form_data, html, manage_url, text
 

@@ -1,6 +1,6 @@
 import pytest
 
-from events.models import Membership
+from organizations.models import Membership
 from registrations.models import Registration
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory
 

@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from common.models import IdempotencyKey
 from events.models import Event, Question
 from registrations import services
-from registrations.models import IdempotencyKey, Registration
+from registrations.models import Registration
 from registrations.tickets import parse_ticket_code
 from tests.factories import EventFactory, MembershipFactory, QuestionFactory, RegistrationFactory, UserFactory
 from tests.qr import decode_qr

@@ -10,8 +10,8 @@ import vobject
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events import services
 from events.models import Event, Session
+from organizer import services as organizer_services
 from registrations.calendars import event_calendar, events_feed, personal_feed, registration_invite
 from registrations.models import Registration
 from tests.factories import EventFactory, RegistrationFactory, SessionFactory, VenueFactory
@@ -138,7 +138,7 @@ def test_uids_are_stable_across_renders_and_distinct_per_session(course, setting
 def test_sequence_follows_a_session_move(course, manager):
     registration = RegistrationFactory(event=course)
     session = course.sessions.first()
-    services.session_update(
+    organizer_services.session_update(
         user=manager, session=session, starts_at=at(BERLIN, 2027, 3, 17, 19), ends_at=at(BERLIN, 2027, 3, 17, 21)
     )
     session.refresh_from_db()
@@ -156,7 +156,7 @@ def test_sequence_follows_a_session_move(course, manager):
 def test_cancelled_session_is_cancelled_in_the_invite(course, manager):
     registration = RegistrationFactory(event=course)
     session = course.sessions.last()
-    services.session_cancel(user=manager, session=session)
+    organizer_services.session_cancel(user=manager, session=session)
 
     calendar = parse(registration_invite(registration=registration))
 

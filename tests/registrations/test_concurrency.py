@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from privacy import services as privacy_services
 from registrations import services
 from registrations.models import Registration
 from tests.factories import EventFactory, RegistrationFactory
@@ -155,8 +156,8 @@ def test_concurrent_erasures_and_retention_runs_erase_once_and_promote_once():
 
     def work(i):
         if i % 4 == 3:
-            return services.registrations_anonymise_due(days=30)  # nothing due: must not interfere
-        return services.registration_erase(registration_id=confirmed[i % 5].pk).anonymised_at
+            return privacy_services.registrations_anonymise_due(days=30)  # nothing due: must not interfere
+        return privacy_services.registration_erase(registration_id=confirmed[i % 5].pk).anonymised_at
 
     run_concurrently(work, 20, 20)
 

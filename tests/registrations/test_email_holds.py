@@ -11,10 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from checkin import services as checkin_services
-from registrations import services
+from registrations import confirm_links, services
 from registrations.models import Registration
 from registrations.services import email_holds
-from registrations.tasks import expire_payment_holds
+from registrations.services.register import expire_payment_holds
 from registrations.tickets import ticket_code
 from tests.factories import EventFactory, MembershipFactory, UserFactory
 from tests.registrations.conftest import url
@@ -199,14 +199,14 @@ def test_a_waitlisted_registration_can_confirm_early_and_is_then_confirmed_on_pr
 def test_forged_or_outdated_links_are_refused(held_event, client):
     registration = register(held_event, "a@example.org")
     assert client.get("/confirm/not-a-token/").status_code == 404
-    token = email_holds.confirm_token(registration=registration)
+    token = confirm_links.confirm_token(registration=registration)
     assert client.get(f"/confirm/{token[:-2]}xx/").status_code == 404
-    for_another_address = email_holds.confirm_token(
+    for_another_address = confirm_links.confirm_token(
         registration=Registration(pk=registration.pk, email="x@example.org")
     )
     assert client.get(f"/confirm/{for_another_address}/").status_code == 404  # the address must match
     Registration.objects.filter(pk=registration.pk).update(email="anon-1@anonymised.invalid")
-    assert email_holds.registration_id_from_token(token) is None  # erased address: the link is dead
+    assert confirm_links.registration_id_from_token(token) is None  # erased address: the link is dead
 
 
 # --- per-domain cap ----------------------------------------------------------------------------------

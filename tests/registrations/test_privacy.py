@@ -15,12 +15,14 @@ from django.core import mail
 from django.utils import timezone
 
 from backend.celery import app as celery_app
+from common.models import IdempotencyKey
 from events.models import Question
+from notifications import outbox
 from notifications.models import Feedback, Notification
-from registrations import consent, services
-from registrations.models import CalendarFeed, IdempotencyKey, Payment, Registration, StripeEvent
-from registrations.services.privacy import erased_email
-from registrations.tasks import anonymise_old_registrations
+from privacy import services as privacy_services
+from privacy.services import anonymise_old_registrations, erased_email
+from registrations import consent
+from registrations.models import CalendarFeed, Payment, Registration, StripeEvent
 from tests.factories import (
     CheckInFactory,
     EventFactory,
@@ -263,7 +265,7 @@ def test_erasure_keeps_the_calendar_feed_another_registration_of_the_address_use
     RegistrationFactory(email=EMAIL)
     CalendarFeed.objects.create(email=EMAIL)
 
-    services.registration_erase(registration_id=body["id"])
+    privacy_services.registration_erase(registration_id=body["id"])
 
     assert CalendarFeed.objects.filter(email=EMAIL).exists()
 
@@ -288,7 +290,7 @@ def test_erasure_scrubs_copies_elsewhere(api_client, event):
     )
     assert NAME in json.dumps(IdempotencyKey.objects.get(key="k1").response_body)
 
-    services.registration_erase(registration_id=registration.pk)
+    privacy_services.registration_erase(registration_id=registration.pk)
 
     scan.refresh_from_db()
     assert scan.response == {"status": "ok", "message": ""}
@@ -322,14 +324,14 @@ def test_erasure_of_a_paid_registration_refunds_and_scrubs_the_webhooks(
 def test_erasing_a_registration_of_an_event_that_is_over_keeps_its_status():
     registration = RegistrationFactory(event=ended_event(3))
 
-    erased = services.registration_erase(registration_id=registration.pk)
+    erased = privacy_services.registration_erase(registration_id=registration.pk)
 
     assert erased.status == S.CONFIRMED and erased.anonymised_at and erased.name == ""
 
 
 def test_erased_registration_has_no_calendar_feed(api_client, event):
     body = register(api_client, event)
-    services.registration_erase(registration_id=body["id"])
+    privacy_services.registration_erase(registration_id=body["id"])
 
     path = f"/api/v1/registrations/{body['id']}/calendar-feed/"
     assert api_client.post(path, HTTP_X_MANAGE_TOKEN=token_of(body)).status_code == 404
@@ -370,7 +372,7 @@ def test_anonymising_walks_in_batches(settings):
     event = ended_event(400)
     rows = [RegistrationFactory(event=event) for _ in range(5)]
 
-    assert services.registrations_anonymise_due(batch=2) == 5
+    assert privacy_services.registrations_anonymise_due(batch=2) == 5
     assert not Registration.objects.filter(pk__in=[r.pk for r in rows], anonymised_at__isnull=True).exists()
 
 
@@ -387,7 +389,7 @@ def test_organizer_cannot_anonymise_an_event_still_to_come():
     event = EventFactory()
     RegistrationFactory(event=event)
     with pytest.raises(Conflict):
-        services.event_registrations_anonymise(event=event)
+        privacy_services.event_registrations_anonymise(event=event)
     assert not Registration.objects.filter(anonymised_at__isnull=False).exists()
 
 
@@ -406,15 +408,14 @@ def test_management_command_anonymises_for_setups_without_beat():
 def test_nothing_is_sent_to_an_anonymised_registration_even_when_an_admin_retries(
     api_client, event, django_capture_on_commit_callbacks
 ):
-    from notifications import services as notifications
 
     body = register(api_client, event)
-    services.registration_erase(registration_id=body["id"])
+    privacy_services.registration_erase(registration_id=body["id"])
     note = Notification.objects.get(registration_id=body["id"], kind="confirmation")
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.notification_retry(notification_id=note.pk)
+        assert outbox.notification_retry(notification_id=note.pk)
 
     note.refresh_from_db()
     assert note.status == Notification.Status.SKIPPED and mail.outbox == []
@@ -422,10 +423,10 @@ def test_nothing_is_sent_to_an_anonymised_registration_even_when_an_admin_retrie
 
 def test_no_feedback_comment_can_be_added_after_anonymisation():
     from common.exceptions import InvalidInput
-    from notifications import services as notifications
+    from notifications import services as notifications  # feedback_submit
 
     registration = RegistrationFactory(event=ended_event(400))
-    services.registration_anonymise(registration_id=registration.pk, reason="retention")
+    privacy_services.registration_anonymise(registration_id=registration.pk, reason="retention")
     registration.refresh_from_db()
 
     with pytest.raises(InvalidInput):

@@ -234,7 +234,7 @@ def test_overdue_hold_is_released_by_the_next_registration_even_without_beat(set
 
 
 def test_beat_task_expires_overdue_holds(settings, db):
-    from registrations.tasks import expire_payment_holds
+    from registrations.services.register import expire_payment_holds
 
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     event = EventFactory(capacity=1, price=Decimal("80"))

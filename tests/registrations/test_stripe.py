@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from organizer import services as organizer_services
 from registrations import services
 from registrations.models import Payment, Registration, StripeEvent
 from tests.factories import EventFactory
@@ -230,7 +231,6 @@ def test_webhook_without_configuration_is_503(api_client, settings, db):
 def test_cancelling_the_event_refunds_every_online_payment(
     api_client, paid_event, stripe_stub, django_capture_on_commit_callbacks
 ):
-    from events import services as event_services
     from tests.factories import MembershipFactory
 
     body = register(api_client, paid_event)
@@ -238,7 +238,7 @@ def test_cancelling_the_event_refunds_every_online_payment(
     post_webhook(api_client, checkout_event(event_id="evt_x", session_id=session_id, registration_id=body["id"]))
     organizer = MembershipFactory(organization=paid_event.organization).user
     with django_capture_on_commit_callbacks(execute=True):
-        event_services.event_cancel(user=organizer, event=paid_event)
+        organizer_services.event_cancel(user=organizer, event=paid_event)
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.REFUNDED
     assert stripe_stub.requests[-1]["path"] == "/v1/refunds"

@@ -16,8 +16,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from checkin.models import CheckIn
-from events.models import Event, Membership, Question, Session
+from events.models import Event, Question, Session
 from notifications.models import Feedback
+from organizations.models import Membership
 from registrations.models import Payment
 from tests.factories import (
     CheckInFactory,

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from events.models import Membership
-from registrations import services
+from organizations.models import Membership
+from privacy import services as privacy_services
+from privacy.services import anonymise_old_registrations
 from registrations.models import Registration
-from registrations.tasks import anonymise_old_registrations
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory
 from tests.reports.conftest import local
 
@@ -57,7 +57,7 @@ def test_event_report_counts_are_the_same_after_anonymisation(tea, owner_client,
 
 
 def test_report_csv_has_no_names_after_anonymisation(tea, owner_client):
-    services.event_registrations_anonymise(event=tea.event)
+    privacy_services.event_registrations_anonymise(event=tea.event)
 
     feedback = owner_client.get("/api/v1/reports/events/tea-evening/feedback.csv")
     csv = b"".join(feedback.streaming_content).decode("utf-8-sig")

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from events.models import Membership
+from organizations.models import Membership
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.reports.conftest import token_client
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from events.models import Membership
 from notifications.models import Feedback
+from organizations.models import Membership
 from registrations.models import Payment
 from tests.factories import RegistrationFactory
 from tests.reports.conftest import check_in
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # Each count includes the event (or organization) lookup; token auth is cached, the pages add the
 # session and user rows. The course pages also read the attendance matrix.
-# The API's numbers include one query for the role check (common.permissions.IsOrganizer).
+# The API's numbers include one query for the role check (organizations.permissions.IsOrganizer).
 EVENT_REPORT_QUERIES = 16
 COURSE_REPORT_QUERIES = 15
 ATTENDANCE_QUERIES = 5

@@ -37,8 +37,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from events.models import Event, Membership
-from registrations.services.email_holds import confirm_token
+from events.models import Event
+from organizations.models import Membership
+from registrations.confirm_links import confirm_token
 from tests.factories import (
     CheckInFactory,
     EventFactory,
@@ -109,7 +110,7 @@ def build_world() -> SimpleNamespace:
     Feedback.objects.create(registration=w.alice, rating=4, comment="Alice's private remark", language="en")
     w.feed = CalendarFeed.objects.create(email=w.alice.email)
 
-    from common.tokens import api_token_create
+    from organizations.tokens import api_token_create
 
     w.api_token, _key = api_token_create(holder=w.users["vol"], name="door phone", issuer=w.users["mgr"])
 
@@ -135,9 +136,9 @@ def secrets_for(w, role: str, kind: str) -> list[str]:
 def snapshot() -> dict:
     """Every row an endpoint could write (users aside: a login stamps last_login)."""
     names = [
-        "events.Organization",
-        "events.Membership",
-        "events.Venue",
+        "organizations.Organization",
+        "organizations.Membership",
+        "organizations.Venue",
         "events.Event",
         "events.Session",
         "events.Question",
@@ -149,7 +150,7 @@ def snapshot() -> dict:
         "notifications.Feedback",
         "notifications.Announcement",
         "notifications.Notification",
-        "common.ApiToken",
+        "organizations.ApiToken",
         "authtoken.Token",
     ]
     return {name: list(apps.get_model(name).objects.order_by("pk").values()) for name in names}
@@ -889,16 +890,21 @@ ADMIN_ROWS = [
         "events.session", lambda w: w.session, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
     ),
     *admin_row(
-        "events.organization", lambda w: w.org, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+        "organizations.organization",
+        lambda w: w.org,
+        "3xx 3xx 3xx 3xx 3xx 200 200 200",
+        "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
     ),
     *admin_row(
-        "events.membership",
+        "organizations.membership",
         lambda w: w.users["vol"].memberships.get(),
         "3xx 3xx 3xx 3xx 3xx 200 200 200",
         "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
     ),
-    *admin_row("events.venue", lambda w: w.venue, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"),
-    *admin_row("events.category", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
+    *admin_row(
+        "organizations.venue", lambda w: w.venue, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+    ),
+    *admin_row("organizations.category", None, "3xx 3xx 3xx 3xx 3xx 200 200 200"),
     *admin_row(
         "registrations.registration",
         lambda w: w.alice,
@@ -919,7 +925,10 @@ ADMIN_ROWS = [
         "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
     ),
     *admin_row(
-        "common.apitoken", lambda w: w.api_token, "3xx 3xx 3xx 3xx 3xx 200 200 200", "3xx 3xx 3xx 3xx 3xx 200 3xx 200"
+        "organizations.apitoken",
+        lambda w: w.api_token,
+        "3xx 3xx 3xx 3xx 3xx 200 200 200",
+        "3xx 3xx 3xx 3xx 3xx 200 3xx 200",
     ),
     *admin_row(
         "auth.user", lambda w: w.users["vol"], "3xx 3xx 3xx 3xx 3xx 403 403 200", "3xx 3xx 3xx 3xx 3xx 403 403 200"

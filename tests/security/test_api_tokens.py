@@ -7,14 +7,13 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from common.models import ApiToken
-from events.models import Membership
+from organizations.models import ApiToken, Membership
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ADD = "/admin/common/apitoken/add/"
-LIST = "/admin/common/apitoken/"
+ADD = "/admin/organizations/apitoken/add/"
+LIST = "/admin/organizations/apitoken/"
 
 
 @pytest.fixture

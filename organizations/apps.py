@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "organizations"
+    verbose_name = _("Organizations")
+
+    def ready(self):
+        from organizations import auth  # noqa: F401 - connects the token cache signals

@@ -1,0 +1,87 @@
+"""The organizer's use cases that span apps, each one transaction.
+
+An edit of the catalogue (``events.services``) says what it changed; here that change reaches
+everyone it concerns: attendees get notices with updated calendars (``notifications.notices``),
+the waiting list moves up when seats appear (``registrations.services.seats``), paid seats are
+refunded when an event is cancelled (``registrations.services.payments``). The API
+(``organizer.apis``) and the admin (``organizer.admin``) both call these functions, so an edit
+has the same effects whichever screen it is made on.
+
+Lock order, always: the event row first (taken by the ``events.services`` call), then
+registrations (by the seat ledger, under the same transaction).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from audit import services as audit
+from audit.models import AuditAction
+from events import services as events
+from events.models import Event, Session
+from notifications import notices
+from registrations.services import payments, seats
+
+
+@transaction.atomic
+def event_update(*, user, event: Event, **fields) -> Event:
+    """Edit an event. A new venue sends notices for the sessions that moved with it; more seats
+    promote the waiting list. Locks: the event row, then its waiting registrations."""
+    change = events.event_change(user=user, event=event, **fields)
+    event = change.event
+    if change.moved_sessions:
+        notices.notify_venue_changed(event=event, old_venue_id=change.old_venue_id)
+    if change.capacity_raised and event.waitlist_count:
+        seats.waitlist_promote(event_id=event.pk)  # the lock is already held
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, user, event: Event) -> Event:
+    """Cancel an event: what was paid online is refunded (queued after commit), every active
+    registration gets a cancellation notice. Locks: the event row, then its payments."""
+    event, cancelled_now = events.event_mark_cancelled(user=user, event=event)
+    if not cancelled_now:
+        return event
+    refunds = payments.refund_event_payments(event=event)
+    notified = notices.notify_event_cancelled(event=event)
+    audit.record_event(
+        actor=user,
+        action=AuditAction.EVENT_CANCEL,
+        event=event,
+        details={"refunds_queued": refunds, "notices": len(notified)},
+    )
+    return event
+
+
+@transaction.atomic
+def session_update(*, user, session: Session, allow_overlap: bool = False, **fields) -> Session:
+    """Move or retitle a session; a move sends every attendee a notice with the new time and place
+    and an updated calendar entry. Locks: the event row."""
+    change = events.session_change(user=user, session=session, allow_overlap=allow_overlap, **fields)
+    if change.moved:
+        notices.notify_session_changed(
+            session=change.session,
+            old_starts_at=change.old_starts_at,
+            old_ends_at=change.old_ends_at,
+            old_venue_id=change.old_venue_id,
+        )
+    return change.session
+
+
+@transaction.atomic
+def session_cancel(*, user, session: Session) -> Session:
+    """Cancel one session and tell its attendees (calendars drop it). Locks: the event row."""
+    session, cancelled_now = events.session_mark_cancelled(user=user, session=session)
+    if cancelled_now:
+        notices.notify_session_cancelled(session=session)
+    return session
+
+
+@transaction.atomic
+def sessions_generate(*, user, event: Event, **kwargs) -> list[Session]:
+    """Generate sessions from a rule (``events.services.sessions_generate``) and tell attendees of
+    what was added or replaced. Locks: the event row."""
+    change = events.sessions_generate(user=user, event=event, **kwargs)
+    notices.notify_schedule_changed(event=event, created=change.created, cancelled_ids=change.cancelled_ids)
+    return change.created

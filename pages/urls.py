@@ -1,0 +1,17 @@
+"""Public, server-rendered pages (the API lives under /api/v1/)."""
+
+from django.urls import path
+
+from pages.views import confirm as confirm_views
+from pages.views import events as event_views
+from pages.views import registrations as registration_views
+
+urlpatterns = [
+    path("", event_views.event_list, name="event-list"),
+    path("events/<slug:slug>/", event_views.event_detail, name="event-detail"),
+    path("events/<slug:slug>/register/", registration_views.register, name="register"),
+    path("manage/<str:token>/", registration_views.manage, name="manage"),
+    path("manage/<str:token>/cancel/", registration_views.manage_cancel, name="manage-cancel"),
+    path("manage/<str:token>/calendar-feed/", registration_views.manage_calendar_feed, name="manage-calendar-feed"),
+    path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
+]
