@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+# The app's error handlers too: without them a bench run measures Django's default 500 page, not ours.
+from backend.urls import handler404, handler500  # noqa: F401
 from backend.urls import urlpatterns as app_urlpatterns
 from bench import limits
 

@@ -226,7 +226,7 @@ def _refusal(scan: _Scan) -> str | None:
     registration, session, event = scan.registration, scan.session, scan.event
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
         return answers.CANCELLED
-    if registration.status in (Registration.Status.PENDING_PAYMENT, Registration.Status.WAITLISTED):
+    if registration.status in (*Registration.ON_HOLD, Registration.Status.WAITLISTED):
         return answers.UNPAID
     if session.is_cancelled or event.status == Event.Status.CANCELLED:
         return answers.NOT_OPEN

@@ -27,6 +27,7 @@ class Notification(models.Model):
         WAITLISTED = "waitlisted", _("Waitlisted")
         PROMOTED = "promoted", _("Promoted from the waiting list")
         HOLD_EXPIRED = "hold_expired", _("Payment hold expired")
+        EMAIL_CONFIRM = "email_confirm", _("Confirm your email")
         REMINDER = "reminder", _("Reminder")
         CHANGED = "changed", _("Session changed")
         CANCELLED = "cancelled", _("Cancelled")

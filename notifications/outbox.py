@@ -40,6 +40,7 @@ PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 
 STATUS_KINDS = {
     RS.CONFIRMED: Kind.CONFIRMATION,
     RS.PENDING_PAYMENT: Kind.PAYMENT_DUE,
+    RS.PENDING_EMAIL: Kind.EMAIL_CONFIRM,
     RS.WAITLISTED: Kind.WAITLISTED,
 }
 

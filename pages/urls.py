@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from pages.views import confirm as confirm_views
 from pages.views import events as event_views
 from pages.views import my_registrations as my_views
 from pages.views import posters
@@ -18,4 +19,5 @@ urlpatterns = [
     path("manage/<str:token>/calendar-feed/", registration_views.manage_calendar_feed, name="manage-calendar-feed"),
     path("my/", my_views.my_registrations, name="my-registrations"),
     path("my/<str:token>/", my_views.my_registrations_list, name="my-registrations-list"),
+    path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
 ]

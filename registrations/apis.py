@@ -295,7 +295,7 @@ def personal_calendar_feed(request, token: str):
         raise NotFound()
     registrations = (
         Registration.objects.filter(email=feed.email)
-        .exclude(status__in=[Registration.Status.WAITLISTED, Registration.Status.PENDING_PAYMENT])
+        .exclude(status__in=[Registration.Status.WAITLISTED, *Registration.ON_HOLD])
         .exclude(status=Registration.Status.EXPIRED)
         .select_related("event", "event__organization", "event__venue")
         .prefetch_related("event__sessions__venue__organization")

@@ -27,6 +27,8 @@ class RegistrationQuerySet(models.QuerySet):
 class Registration(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
+        # Seat held until the emailed link is opened (Event.email_confirm_minutes).
+        PENDING_EMAIL = "pending_email", _("Awaiting email confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("Waitlisted")
         CANCELLED = "cancelled", _("Cancelled")
@@ -41,8 +43,10 @@ class Registration(models.Model):
         REQUEST = "request", _("Erased at the attendee's request")
         RETENTION = "retention", _("Anonymised after the retention period")
 
-    SEAT_HOLDING = (Status.CONFIRMED, Status.PENDING_PAYMENT)
-    ACTIVE = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.WAITLISTED)
+    SEAT_HOLDING = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.PENDING_EMAIL)
+    ACTIVE = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.PENDING_EMAIL, Status.WAITLISTED)
+    # Holding a seat for a limited time (hold_expires_at): released by registrations.services when overdue.
+    ON_HOLD = (Status.PENDING_PAYMENT, Status.PENDING_EMAIL)
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
     user = models.ForeignKey(
@@ -60,6 +64,8 @@ class Registration(models.Model):
     amount_due = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="CNY")
     hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the link emailed to the address was opened (events that ask for it): proof of the mailbox.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -80,7 +86,7 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "email"],
-                condition=Q(status__in=["pending_payment", "confirmed", "waitlisted"]),
+                condition=Q(status__in=["pending_payment", "pending_email", "confirmed", "waitlisted"]),
                 name="registration_one_active_per_email",
             ),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="registration_party_size_positive"),

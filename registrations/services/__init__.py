@@ -20,6 +20,7 @@ from registrations.services.register import (
     overdue_hold_ids,
     payments_enabled,
     registration_cancel,
+    registration_confirm_email,
     registration_create,
     registration_expire_hold,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "payment_refund",
     "payments_enabled",
     "registration_cancel",
+    "registration_confirm_email",
     "registration_create",
     "registration_expire_hold",
     "seats_taken",

@@ -43,6 +43,7 @@ from rest_framework.test import APIClient
 
 from events.models import Event
 from organizations.models import Membership
+from registrations.confirm_links import confirm_token
 from tests.factories import (
     CheckInFactory,
     EventFactory,
@@ -563,6 +564,21 @@ ROWS = [
         body=lambda w: {},
         form=True,
         note="Bob's link erases Bob",
+    ),
+    Row(
+        "GET",
+        "confirm/<str:token>/",
+        lambda w, r: f"/confirm/{confirm_token(registration=w.alice)}/",
+        "capability",
+        "3xx 3xx 3xx 3xx 3xx 3xx 3xx 3xx",
+        note="the emailed link confirms Alice's address, whoever opens it (it only travels by email)",
+    ),
+    Row(
+        "GET",
+        "confirm/<str:token>/",
+        const("/confirm/guessed-token/"),
+        "public",
+        "404 404 404 404 404 404 404 404",
     ),
     Row(
         "GET",

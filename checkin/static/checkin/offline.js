@@ -390,6 +390,9 @@
     if (row.status === "cancelled") return ["cancelled", gettext("This registration was cancelled.")];
     if (row.status === "expired") return ["cancelled", gettext("This registration expired without payment.")];
     if (row.status === "waitlisted") return ["unpaid", gettext("On the waiting list: no seat yet.")];
+    if (row.status === "pending_email") {
+      return ["unpaid", gettext("Email not confirmed yet: the seat is only held until the emailed link is opened.")];
+    }
     if (row.status === "pending_payment") {
       return ["unpaid", gettext("Not paid yet: the seat is only held until payment.")];
     }

@@ -239,6 +239,9 @@ class DemoEvent:
     price: Decimal = Decimal("0")
     questions: tuple[dict, ...] = field(default_factory=tuple)
     publish: bool = True
+    # "Confirm your email to keep the seat" (set after the demo residents are registered, so they stay confirmed).
+    email_confirm_minutes: int = 0
+    open_holds_per_domain: int = 0
 
 
 def demo_events(cal: Calendar) -> list[DemoEvent]:
@@ -455,6 +458,10 @@ def demo_events(cal: Calendar) -> list[DemoEvent]:
             first_start=cal.at(3, SAT, 18, 30),
             duration=dt.timedelta(hours=2, minutes=30),
             questions=(WHEELCHAIR,),
+            # The biggest free event, the one worth squatting: seats are held 30 minutes until the
+            # emailed link is opened, at most 20 on hold per email domain.
+            email_confirm_minutes=30,
+            open_holds_per_domain=20,
         ),
         DemoEvent(
             slug="chaoyang-language-exchange-cafe",
@@ -634,6 +641,11 @@ class Command(BaseCommand):
                     Event.objects.filter(pk=event.pk).update(allow_pay_at_door=True, max_guests=2)
                 if starts_at > now:
                     self._register_people(event=event, spec=spec)
+                if spec.email_confirm_minutes or spec.open_holds_per_domain:
+                    Event.objects.filter(pk=event.pk).update(
+                        email_confirm_minutes=spec.email_confirm_minutes,
+                        open_holds_per_domain=spec.open_holds_per_domain,
+                    )
         return venues, categories
 
     def _register_people(self, *, event: Event, spec) -> None:
