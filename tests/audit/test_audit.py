@@ -252,7 +252,7 @@ def test_announcement(manager, event):
         user=manager, event_slugs=[event.slug], subject={"en": "Room change"}, body={"en": "Room 2"}
     )
     entry = only_entry(action=AuditAction.ANNOUNCEMENT_SEND, actor=manager, event=event)
-    assert entry.details == {"languages": ["en"], "recipients": 1}
+    assert entry.details == {"languages": ["en"], "recipients": 1, "audience": "active"}
 
 
 def test_csv_export_over_http(manager_client, manager, event):
