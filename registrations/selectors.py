@@ -15,7 +15,7 @@ from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
-from registrations.models import CalendarFeed, Registration
+from registrations.models import CalendarFeed, Payment, Registration
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -219,3 +219,17 @@ def personal_feed_version(*, registrations: QuerySet[Registration]) -> FeedVersi
     events = events_feed_version(events=Event.objects.filter(pk__in=registrations.values("event_id")))
     token = f"{events.token}|{row['n']}.{row['at']}"
     return FeedVersion(token=token, last_modified=_latest(events.last_modified, row["at"]))
+
+
+# After this many failed tries a refund needs a person (Stripe keeps refusing it).
+REFUND_ALERT_ATTEMPTS = 5
+
+
+def refunds_stuck(*, organization: Organization | None = None) -> QuerySet[Payment]:
+    """Refunds still pending after REFUND_ALERT_ATTEMPTS sweeps: what the organizer desk shows as an alert."""
+    payments = Payment.objects.filter(
+        status=Payment.Status.REFUND_PENDING, refund_attempts__gte=REFUND_ALERT_ATTEMPTS
+    ).select_related("registration__event")
+    if organization is not None:
+        payments = payments.filter(registration__event__organization=organization)
+    return payments.order_by("refund_requested_at", "id")
