@@ -29,6 +29,10 @@ app.autodiscover_tasks()
 # each task by close_old_connections(). (The fixup then only recycles every 2 × this many tasks.)
 app.conf.db_reuse_max = 10_000
 
+# The worker touches a file from its consumer's event loop; `python -m backend.worker_liveness` is the probe.
+# A dotted name, not the class: importing it here would make `python -m backend.worker_liveness` import itself twice.
+app.steps["consumer"].add("backend.worker_liveness:LivenessFile")
+
 
 @task_prerun.connect
 @task_postrun.connect

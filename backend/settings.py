@@ -111,9 +111,16 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable (not refusing) server costs a request this long, then it answers 503.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # JIT compilation costs more than it saves on these short queries (0.7 s on a report CSV).
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# While the database cannot be reached, pages and the API answer 503 with this Retry-After (common/outage.py).
+DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=10)
 DATABASES["default"].setdefault("TEST", {})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -242,7 +249,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+# A host in the URL, else kombu warns "No hostname was supplied" on every eager apply_async.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -254,6 +262,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Retry a lost broker forever (Celery's default gives up after 100 attempts, ~45 minutes, and the
+# worker exits): a long Redis outage ends with the worker carrying on, not waiting for a restart.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Redis brokers go through backend/broker.py: kombu 5.7 can turn a closed connection into an
+# AttributeError that stops the worker ("Unrecoverable error"); there it is a connection error,
+# and the worker reconnects.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "backend.broker:Transport"
 # Bounded socket waits on the broker. Without them a Redis that hangs instead of refusing (a
 # failover, a network cut, a stopped VM) hangs every request that publishes after its commit,
 # until gunicorn kills the worker: the change is saved but the client never hears so. With them
@@ -281,7 +297,15 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # only to point the cl
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 # --- Security (production values come from the environment) ---------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "this came in over HTTPS" only when a proxy we run sets it (and strips a
+# client's own): otherwise any client could claim HTTPS with the header, and secure-only redirects,
+# HSTS and CSRF's HTTPS referer check would take its word. So it follows the proxy setting
+# (NUM_PROXIES > 0), or TRUST_X_FORWARDED_PROTO for a proxy that sets the protocol but not X-Forwarded-For.
+_trust_proto = env.str("TRUST_X_FORWARDED_PROTO", default="")  # empty (compose passes it so): follow NUM_PROXIES
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO") if _trust_proto else REST_FRAMEWORK["NUM_PROXIES"] > 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
+# Probes (the compose healthcheck, a load balancer) ask over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -12,7 +12,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from common.docs import api_docs
 from common.throttling import throttle_login
-from common.views import healthz, media
+from common.views import favicon, healthz, media
 from events import urls as event_urls
 from organizer import urls as organizer_urls
 from pages import urls as page_urls
@@ -21,6 +21,7 @@ from registrations import urls as registration_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     re_path(r"^media/(?P<path>.+)$", media, name="media"),
     path("admin/login/", throttle_login(admin.site.login), name="admin-login"),  # before the admin's own
     path("admin/", admin.site.urls),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),
     path("organizer/reports/", include("reports.page_urls")),
+    path("organizer/", include((organizer_urls.page_urlpatterns, "desk"))),
     path("", include("notifications.urls")),
     path("", include((page_urls.urlpatterns + privacy_urls.page_urlpatterns, "pages"))),
 ]

@@ -1,8 +1,10 @@
-"""Load and faults: registrations and check-ins at a steady rate while the Celery worker is killed and Redis restarted.
+"""Load and faults: registrations and check-ins while the worker is killed and PostgreSQL and Redis stopped.
 
-    .venv/bin/python -m bench.fault [--baseline 20] [--seconds 80] [--register-rate 8] [--checkin-rate 16]
+    .venv/bin/python -m bench.fault [--baseline 20] [--seconds 110] [--register-rate 8] [--checkin-rate 16]
 
-Everything on loopback: PostgreSQL (a fresh database ``huiguan_fault``), a private
+Everything on loopback: a **private PostgreSQL cluster** the bench creates itself (``initdb`` into
+``var/bench/fault-pg``, its own port, so stopping it touches nobody else's database; the shared
+server on 5432 is never used), a private
 ``redis-server`` on its own port (broker *and* cache; it keeps nothing, so a restart empties it),
 an aiosmtpd sink in this process that records every message, gunicorn, one Celery worker and
 Celery beat (the outbox sweeper), all with the production settings. Rate limits stay on (high
@@ -13,15 +15,21 @@ is sent again (same Idempotency-Key, same scan nonce) up to ``--retries`` times,
 
 1. baseline — nothing breaks;
 2. faults — the worker's process group is SIGKILLed (as ``docker kill`` or the OOM killer
-   would), restarted a while later; then Redis is stopped, stays down a few seconds, and starts
-   again empty; then Redis hangs for as long (SIGSTOP: connections are accepted, nothing
-   answers, as in a failover or a network cut) and carries on (SIGCONT).
+   would), restarted a while later; then PostgreSQL is stopped for 10 s (``pg_ctl stop -m fast``)
+   and started again: pages and the API must answer 503 with Retry-After meanwhile, never 500,
+   and the client waits that long before resending; then Redis is stopped while tasks are in
+   flight (the SMTP sink answers slowly then, so sends are mid-way), stays down a few seconds,
+   and starts again empty — the worker must carry on by itself (one that exits is restarted by
+   the bench, as compose would, but the run then fails); then Redis hangs for as long (SIGSTOP:
+   connections are accepted, nothing answers, as in a failover or a network cut) and carries on
+   (SIGCONT).
 
 Then the load stops and the sweeper gets a drain period. Checked afterwards: every registration
 answered 2xx is in the database with its tickets; every check-in answered "ok" is there once;
 every registration in the database (answered or not) got its status email (confirmation,
 waitlisted, payment due) exactly once at the sink, and nothing else was sent. Exits non-zero if
-anything is lost or duplicated.
+anything is lost or duplicated, if a request answered 500 (or 503 without Retry-After) while
+PostgreSQL was down, or if the worker or beat exited by itself.
 """
 
 from __future__ import annotations
@@ -30,8 +38,11 @@ import argparse
 import asyncio
 import collections
 import datetime as dt
+import glob
 import json
 import os
+import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -41,6 +52,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from pathlib import Path
 
 from bench import harness
 
@@ -88,14 +100,53 @@ class Redis:
         self.process.send_signal(signal.SIGCONT)
 
 
+class Postgres:
+    """A private PostgreSQL cluster: initdb'd here, on its own port, started and stopped by the bench only."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.base = harness.ROOT / "var" / "bench" / "fault-pg"
+        self.data = self.base / "data"
+        self.admin_url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+        self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+
+    def _run(self, *command: str) -> None:
+        # initdb and postgres refuse to run as root: use the postgres account then.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def init(self) -> None:
+        if self.data.exists():
+            shutil.rmtree(self.data)
+        self.base.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        """``-m fast``: open connections are terminated (SQLSTATE 57P01), as in a restart or failover."""
+        if (self.data / "postmaster.pid").exists():
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
 class Sink:
     """aiosmtpd handler keeping every message: when, to whom, which kind."""
 
     def __init__(self):
         self.messages: list[tuple[float, str, str]] = []  # (time, recipient, kind)
         self.lock = threading.Lock()
+        # While set, each message takes this long to accept: sends are in flight when Redis goes away.
+        self.delay = 0.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         headers = message_from_bytes(envelope.original_content or b"", _class=None)
         kind = headers.get("X-Huiguan-Notification", "?")
         with self.lock:
@@ -220,11 +271,14 @@ class Outcome:
     first_status: int = 0  # of the first attempt; ``status`` is the last one's
     attempts: int = 0
     replayed: bool = False  # the server answered a retry from its idempotency record
+    retry_after: str | None = None  # the first attempt's Retry-After header, if any
     body: dict = field(default_factory=dict)
     request: dict = field(default_factory=dict)
 
 
-async def _post(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bool]:
+async def _post(
+    host: str, port: int, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, dict, bool, str | None]:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         writer.write(harness.json_post(host, port, path, body, headers))
@@ -235,11 +289,13 @@ async def _post(host: str, port: int, path: str, body: bytes, headers: dict[str,
     head_part, _, payload = raw.partition(b"\r\n\r\n")
     status = int(head_part.split(b" ", 2)[1])
     replayed = b"\r\nidempotent-replayed: true" in head_part.lower()
+    found = re.search(rb"\r\nretry-after: *([^\r]*)", head_part.lower())
+    retry_after = found.group(1).decode() if found else None
     try:
         parsed = json.loads(payload) if payload else {}
     except ValueError:
         parsed = {"raw": payload[:200].decode(errors="replace")}
-    return status, parsed if isinstance(parsed, dict) else {"raw": parsed}, replayed
+    return status, parsed if isinstance(parsed, dict) else {"raw": parsed}, replayed, retry_after
 
 
 class Load:
@@ -265,19 +321,24 @@ class Load:
 
     async def _one(self, outcome: Outcome, path: str, payload: dict, headers: dict[str, str]) -> None:
         """Send, and resend the very same request (same Idempotency-Key or nonce) after a 5xx or no
-        answer, as the scanner app and a careful client do."""
+        answer, as the scanner app and a careful client do: after the Retry-After a 503 names
+        (at most 15 s), else after a second."""
         outcome.request = payload
+        wait = 1.0
         for attempt in range(1 + self.retries):
             if attempt:
-                await asyncio.sleep(1)
+                await asyncio.sleep(wait)
+            retry_after = None
             try:
-                outcome.status, outcome.body, replayed = await asyncio.wait_for(
+                outcome.status, outcome.body, replayed, retry_after = await asyncio.wait_for(
                     _post(self.host, self.port, path, json.dumps(payload).encode(), headers), timeout=self.timeout
                 )
             except (TimeoutError, OSError, IndexError, ValueError) as exc:
                 outcome.status, outcome.body, replayed = 0, {"client_error": repr(exc)}, False
+            wait = min(float(retry_after), 15.0) if retry_after and retry_after.isdigit() else 1.0
             if attempt == 0:
                 outcome.first_status = outcome.status
+                outcome.retry_after = retry_after
             outcome.attempts, outcome.replayed = attempt + 1, replayed
             if outcome.status and outcome.status < 500:
                 break
@@ -450,12 +511,15 @@ def wait_for_drain(sink: Sink, *, timeout: float, settle: float = 30) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", type=float, default=20, help="seconds of load without faults")
-    parser.add_argument("--seconds", type=float, default=80, help="seconds of load with faults")
+    parser.add_argument("--seconds", type=float, default=110, help="seconds of load with faults")
     parser.add_argument("--register-rate", type=float, default=8.0)
     parser.add_argument("--checkin-rate", type=float, default=16.0)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--redis-port", type=int, default=6391)
     parser.add_argument("--redis-down", type=float, default=6, help="seconds Redis stays down")
+    parser.add_argument("--pg-port", type=int, default=5493, help="port of the bench's own PostgreSQL cluster")
+    parser.add_argument("--pg-down", type=float, default=10, help="seconds PostgreSQL stays down")
+    parser.add_argument("--smtp-delay", type=float, default=0.5, help="seconds per message while Redis goes away")
     parser.add_argument("--retries", type=int, default=2, help="resends of a request that got a 5xx or no answer")
     parser.add_argument("--timeout", type=float, default=20, help="seconds a client waits for an answer")
     parser.add_argument("--drain", type=float, default=240, help="at most this long for the outbox to empty")
@@ -464,7 +528,17 @@ def main() -> None:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     for old in LOG_DIR.glob("*.log"):
         old.unlink()
-    database_url = harness.fresh_database(DATABASE)
+    postgres = Postgres(args.pg_port)
+    postgres.init()
+    postgres.start()
+    try:
+        run(args, postgres)
+    finally:
+        postgres.stop()
+
+
+def run(args, postgres: Postgres) -> None:
+    database_url = harness.fresh_database(DATABASE, admin_url=postgres.admin_url)
     harness.django_setup(database_url)
     scans = int(args.checkin_rate * (args.baseline + args.seconds)) + 100
     fixture = build_fixture(scans)
@@ -515,7 +589,17 @@ def main() -> None:
                 print(f"  {load.now():7.1f} s  baseline starts")
                 asyncio.run(load.phase("baseline", args.baseline, []))
                 s = args.seconds
-                redis_at = s * 0.55
+                pg_at, redis_at = s * 0.32, s * 0.55
+
+                def redis_stop_in_flight() -> None:
+                    sink.delay = args.smtp_delay  # sends take this long now: some are mid-way when Redis goes
+                    time.sleep(2)
+                    redis_server.stop()
+
+                def redis_start() -> None:
+                    redis_server.start()
+                    sink.delay = 0.0
+
                 fault_start = load.now()
                 print(f"  {fault_start:7.1f} s  fault phase starts")
                 fault_marks = asyncio.run(
@@ -523,16 +607,21 @@ def main() -> None:
                         "faults",
                         s,
                         [
-                            (s * 0.12, "worker SIGKILLed", worker.kill),
-                            (s * 0.30, "worker restarted", worker.start),
-                            (redis_at, "redis stopped", redis_server.stop),
-                            (redis_at + args.redis_down, "redis started (empty)", redis_server.start),
-                            (s * 0.78, "redis paused (SIGSTOP)", redis_server.pause),
-                            (s * 0.78 + args.redis_down, "redis resumed (SIGCONT)", redis_server.resume),
+                            (s * 0.10, "worker SIGKILLed", worker.kill),
+                            (s * 0.22, "worker restarted", worker.start),
+                            (pg_at, "postgres stopped", postgres.stop),
+                            (pg_at + args.pg_down, "postgres started", postgres.start),
+                            (redis_at, "redis stopped (sends in flight)", redis_stop_in_flight),
+                            (redis_at + 2 + args.redis_down, "redis started (empty)", redis_start),
+                            (s * 0.80, "redis paused (SIGSTOP)", redis_server.pause),
+                            (s * 0.80 + args.redis_down, "redis resumed (SIGCONT)", redis_server.resume),
                         ],
                     )
                 )
                 marks = {"baseline starts": 0.0, "fault phase starts": fault_start, **fault_marks}
+                from django.db import connections
+
+                connections.close_all()  # this process's own connection died with the server
                 load_end = load.now()
                 print(f"  {load_end:7.1f} s  load stops; draining the outbox (load average {os.getloadavg()[0]:.1f})")
                 drained = wait_for_drain(sink, timeout=args.drain)
@@ -547,7 +636,7 @@ def main() -> None:
         t_sink = [t - load.t0 for t, *_rest in sink.messages]
         first_mail_after_restart = min((t for t in t_sink if t > marks["worker restarted"]), default=float("nan"))
         fault_errors = [o.at for o in outcomes if o.phase == "faults" and not 200 <= o.first_status < 300]
-        errors_after_redis = [t for t in fault_errors if t >= marks["redis stopped"] - 1]
+        errors_after_redis = [t for t in fault_errors if t >= marks["redis stopped (sends in flight)"] - 3]
         last_mail = max(t_sink, default=float("nan"))
         results = verify(outcomes, sink, fixture)
 
@@ -595,8 +684,24 @@ def main() -> None:
     else:
         print("  requests failed on first attempt from the Redis stop on: 0")
     slow = base_stats["p99 ms"]
+    # PostgreSQL down: what the first attempts were told (503 + Retry-After, never 500), and whether
+    # resending after Retry-After got every request through.
+    pg_window = [o for o in outcomes if marks["postgres stopped"] - 1 <= o.at < marks["postgres started"]]
+    pg_statuses = collections.Counter(o.first_status for o in pg_window)
+    pg_503 = [o for o in pg_window if o.first_status == 503]
+    pg_without_header = sum(1 for o in pg_503 if not o.retry_after)
+    pg_500 = pg_statuses.get(500, 0)
+    pg_error_codes = collections.Counter(o.body.get("error", {}).get("code") for o in pg_503 if o.status == 503)
+    print(
+        f"  postgres stopped {marks['postgres started'] - marks['postgres stopped']:.1f} s: {len(pg_window)} requests "
+        f"meanwhile, first answers {dict(sorted(pg_statuses.items()))}; 503 with Retry-After "
+        f"{len(pg_503) - pg_without_header} of {len(pg_503)} (values {sorted({o.retry_after for o in pg_503})}); "
+        f"500: {pg_500}; still failing after resends: {sum(not 200 <= o.status < 300 for o in pg_window)}"
+        + (f" (codes {dict(pg_error_codes)})" if pg_error_codes else "")
+    )
     faults = (
-        ("redis stopped", "redis started (empty)", marks["redis paused (SIGSTOP)"] - 5),  # before it bites
+        ("postgres stopped", "postgres started", marks["redis stopped (sends in flight)"] - 3),
+        ("redis stopped (sends in flight)", "redis started (empty)", marks["redis paused (SIGSTOP)"] - 5),
         ("redis paused (SIGSTOP)", "redis resumed (SIGCONT)", load_end),
     )
     for down, up, until in faults:
@@ -631,9 +736,17 @@ def main() -> None:
     ]
     if results["outbox rows by status"].get("pending"):
         bad.append("outbox rows still pending")
-    failed = bool(bad)
+    lost_or_doubled = bool(bad)
     print()
-    print("lost or duplicated: " + ("NONE" if not failed else "YES — " + ", ".join(k.strip() for k in bad)))
+    print("lost or duplicated: " + ("NONE" if not lost_or_doubled else "YES — " + ", ".join(k.strip() for k in bad)))
+    crashes = [(process.name, at, code) for process in (worker, beat) for at, code in process.crashes]
+    if crashes:
+        bad.append("a Celery process exited by itself (restarted by the bench, not by itself)")
+    if pg_500 or pg_without_header:
+        bad.append("500s or 503s without Retry-After while PostgreSQL was down")
+    failed = bool(bad)
+    print("worker and beat carried on by themselves: " + ("YES" if not crashes else f"NO — {crashes}"))
+    print("while PostgreSQL was down: " + ("503 + Retry-After only" if not (pg_500 or pg_without_header) else "NO"))
     in_doubt = results["  left 'sending' by the killed worker"]
     if in_doubt:
         # Not lost (the sink check above covers that), but in doubt from the app's side: such a row

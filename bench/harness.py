@@ -48,15 +48,18 @@ def ensure_postgres() -> None:
             time.sleep(1)
 
 
-def fresh_database(name: str) -> str:
-    """Drop and create database `name`, migrate it, return its URL."""
+def fresh_database(name: str, *, admin_url: str | None = None) -> str:
+    """Drop and create database `name`, migrate it, return its URL. ``admin_url``: a server of the
+    benchmark's own (bench/fault.py stops its PostgreSQL); by default the shared one on 5432."""
     import psycopg
 
-    ensure_postgres()
-    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+    if admin_url is None:
+        ensure_postgres()
+    admin_url = admin_url or PG_ADMIN_URL
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     manage("migrate", "--noinput", env={"DATABASE_URL": url})
     return url
 

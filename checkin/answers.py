@@ -214,6 +214,8 @@ def refusal_message(*, status: str, registration: Registration, session: Session
     if status == UNPAID:
         if registration.status == Registration.Status.WAITLISTED:
             return _("On the waiting list: no seat yet.")
+        if registration.status == Registration.Status.PENDING_EMAIL:
+            return _("Email not confirmed yet: the seat is only held until the emailed link is opened.")
         return _("Not paid yet: the seat is only held until payment.")
     if session is None:
         return _("No session of this event is open for check-in now.")

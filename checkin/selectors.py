@@ -23,6 +23,7 @@ from common.exceptions import NotFound
 from events.models import Event, Question, Session
 from organizations import access
 from registrations.models import Registration, Ticket
+from registrations.shortcodes import normalize_short_code
 from registrations.tickets import ticket_code
 
 # ``?since=`` goes back this much further than asked: a row saved just before a list was read
@@ -343,6 +344,16 @@ def _converted(model, names, values) -> list:
             value = converter(value, column, connection)
         out.append(value)
     return out
+
+
+def ticket_id_by_short_code(*, code: object) -> int | None:
+    """The id of the ticket whose short code this is (any case, spaced or hyphenated), or None.
+
+    Anything that is not shaped like a short code costs no query."""
+    short = normalize_short_code(code)
+    if short is None:
+        return None
+    return Ticket.objects.filter(short_code=short).values_list("pk", flat=True).first()
 
 
 def ticket_for_scan(*, ticket_id: int) -> Ticket | None:

@@ -51,7 +51,8 @@ def _code_field(max_length: int = MAX_CODE_LENGTH, **kwargs) -> StrictCharField:
     return StrictCharField(
         max_length=max_length,
         trim_whitespace=False,  # the ticket parser strips a scanner's trailing newline itself
-        help_text="The scanned ticket code (HG1.<id>.<signature>).",
+        help_text="The scanned ticket code (HG1.<id>.<signature>) or the ticket's 8-character short code "
+        "(as printed, e.g. K7QM-2XPR; any case, hyphen optional).",
         **kwargs,
     )
 

@@ -160,7 +160,10 @@ def _perform(*, code, session_id, nonce, direction, user, device, scanned_at, so
     try:
         ticket_id = parse_ticket_code(code)  # a forged code costs no query
     except TicketCodeInvalid:
-        return CheckinResult(answers.invalid(nonce=nonce, direction=direction, session_id=session_id))
+        # Or the ticket card's short code, typed at the door: one indexed lookup.
+        ticket_id = selectors.ticket_id_by_short_code(code=code)
+        if ticket_id is None:
+            return CheckinResult(answers.invalid(nonce=nonce, direction=direction, session_id=session_id))
     ticket = selectors.ticket_for_scan(ticket_id=ticket_id)
     if ticket is None:
         return CheckinResult(answers.invalid(nonce=nonce, direction=direction, session_id=session_id))
@@ -223,7 +226,7 @@ def _refusal(scan: _Scan) -> str | None:
     registration, session, event = scan.registration, scan.session, scan.event
     if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
         return answers.CANCELLED
-    if registration.status in (Registration.Status.PENDING_PAYMENT, Registration.Status.WAITLISTED):
+    if registration.status in (*Registration.ON_HOLD, Registration.Status.WAITLISTED):
         return answers.UNPAID
     if session.is_cancelled or event.status == Event.Status.CANCELLED:
         return answers.NOT_OPEN

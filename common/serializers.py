@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import active_language, clean_translations, content_languages, pick
+from common.names import clean_name
 
 
 class TranslationsField(serializers.JSONField):
@@ -84,3 +85,27 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx/5xx answer (common.exceptions.exception_handler)."""
 
     error = ErrorDetailSerializer()
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true`` or ``false`` only. DRF's BooleanField also takes "yes", "on", "1", 1: fine for a
+    filter, not for an agreement, where only an explicit ``true`` may count as "I agree"."""
+
+    default_error_messages = {"invalid": _("Must be true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class PersonNameField(serializers.CharField):
+    """A person's name through ``common.names.clean_name`` (NFC, no format or control characters,
+    spaces collapsed). Invisible-only input becomes empty, so ``allow_blank`` decides as for ""."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        cleaned = clean_name(value)
+        if not cleaned and not self.allow_blank:
+            self.fail("blank")
+        return cleaned

@@ -1,10 +1,15 @@
+import sys
+
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static as static_url
 from django.utils.translation import gettext as _
 from django.views import defaults, static
 from django.views.decorators.cache import never_cache
+
+from common.outage import database_unavailable, unavailable_response
 
 # For pages whose URL holds a secret (a manage token). Not "no-referrer": under that policy
 # browsers send "Origin: null" with every POST from the page (Fetch spec), which Django's CSRF
@@ -55,6 +60,9 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """Django's 500 handler: runs inside the ``except`` that caught the error, hence ``sys.exc_info()``."""
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request, api=is_api_request(request))
     if is_api_request(request):
         return api_error_response(status=500, code="server_error", message=str(_("Something went wrong on our side.")))
     return defaults.server_error(request)
@@ -70,3 +78,8 @@ def media(request, path: str):
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site, also on pages that name no icon (admin, API docs)."""
+    return HttpResponsePermanentRedirect(static_url("huiguan/icons/favicon.ico"))

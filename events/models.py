@@ -81,6 +81,23 @@ class Event(TranslatedMixin, models.Model):
     payment_hold_minutes = models.PositiveIntegerField(
         default=30, help_text=_("How long an unpaid registration holds its seat.")
     )
+    # Against seat squatting (registrations/services/email_holds.py): a new registration holds its
+    # seat this long until the link emailed to it is opened; 0 = confirmed at once (small events).
+    email_confirm_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_(
+            "Confirm your email to keep the seat: a new registration holds its seat this many minutes "
+            "until the link we email is opened (0 = off, confirmed at once)."
+        ),
+    )
+    open_holds_per_domain = models.PositiveIntegerField(
+        default=0,
+        help_text=_(
+            "At most this many seats waiting for an email confirmation or a payment per email domain "
+            "(the part after @) at a time (0 = no limit)."
+        ),
+    )
     checkin_opens_minutes = models.PositiveIntegerField(
         default=60, help_text=_("Check-in opens this many minutes before a session starts.")
     )

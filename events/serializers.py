@@ -275,6 +275,19 @@ class EventWriteSerializer(serializers.Serializer):
     )
     allow_pay_at_door = serializers.BooleanField(required=False)
     payment_hold_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
+    email_confirm_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=24 * 60,
+        required=False,
+        help_text="Confirm your email to keep the seat: minutes a new registration holds its seat "
+        "until the emailed link is opened (0 = off).",
+    )
+    open_holds_per_domain = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text="At most this many seats on hold (email confirmation or payment) per email domain (0 = no limit).",
+    )
     checkin_opens_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
     reminder_hours = serializers.IntegerField(min_value=0, max_value=168, required=False)
     questions = QuestionWriteSerializer(many=True, required=False, max_length=50)
@@ -333,6 +346,8 @@ class OrganizerEventSerializer(EventDetailSerializer):
             *EventDetailSerializer.Meta.fields,
             "payment_methods",
             "payment_hold_minutes",
+            "email_confirm_minutes",
+            "open_holds_per_domain",
             "checkin_opens_minutes",
             "reminder_hours",
             "seats_held",

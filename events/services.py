@@ -118,6 +118,8 @@ EVENT_FIELDS = {
     "payment_methods",
     "allow_pay_at_door",
     "payment_hold_minutes",
+    "email_confirm_minutes",
+    "open_holds_per_domain",
     "checkin_opens_minutes",
     "reminder_hours",
 }

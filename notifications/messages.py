@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.db.models import Prefetch, prefetch_related_objects
+from django.template import Context
 from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,7 +38,7 @@ from common.i18n import normalize_language, pick
 from events.models import Event, Session
 from notifications.models import Notification
 from organizations.models import Venue
-from registrations import calendars, selectors, tickets
+from registrations import calendars, confirm_links, selectors, tickets
 from registrations.models import Payment, Registration
 
 Kind = Notification.Kind
@@ -90,7 +91,15 @@ class Built:
 # What each kind reads beyond the registration, its event, organization and venue (loaded with
 # the notification in one query): the sessions list / invite, and the tickets for QR codes.
 NEEDS_SESSIONS = frozenset(
-    {Kind.CONFIRMATION, Kind.PAYMENT_DUE, Kind.WAITLISTED, Kind.PROMOTED, Kind.CHANGED, Kind.CANCELLED}
+    {
+        Kind.CONFIRMATION,
+        Kind.PAYMENT_DUE,
+        Kind.EMAIL_CONFIRM,
+        Kind.WAITLISTED,
+        Kind.PROMOTED,
+        Kind.CHANGED,
+        Kind.CANCELLED,
+    }
 )
 NEEDS_TICKETS = frozenset({Kind.CONFIRMATION, Kind.PROMOTED})
 NOTIFICATION_RELATED = (
@@ -221,6 +230,7 @@ def _check_relevant(notification: Notification, registration: Registration, now:
         Kind.WAITLISTED: status != RS.WAITLISTED and "the registration left the waiting list",
         Kind.PROMOTED: status not in Registration.SEAT_HOLDING and "the registration no longer holds a seat",
         Kind.HOLD_EXPIRED: status != RS.EXPIRED and "the registration is no longer expired",
+        Kind.EMAIL_CONFIRM: status != RS.PENDING_EMAIL and "the registration no longer awaits the email confirmation",
         Kind.MANAGE_LINK: status not in Registration.ACTIVE and "the registration is no longer active",
         Kind.CALENDAR_FEED: status != RS.CONFIRMED and "the registration is no longer confirmed",
         Kind.ANNOUNCEMENT: status not in Registration.ACTIVE and "the registration is no longer active",
@@ -300,6 +310,11 @@ def _kind_context(notification: Notification, registration: Registration, langua
     kind = notification.kind
     if kind == Kind.REMINDER:
         context["hours"] = event.reminder_hours
+    elif kind == Kind.MY_REGISTRATIONS:
+        url = selectors.my_registrations_url(email=registration.email)
+        if url is None:
+            raise Skip("the address has no unexpired link to its registrations")
+        context["my_url"] = url
     elif kind == Kind.CALENDAR_FEED:
         urls = selectors.calendar_feed_urls(email=registration.email)
         if urls is None:
@@ -338,6 +353,11 @@ def _kind_context(notification: Notification, registration: Registration, langua
             registration.currency,
         )
         context["has_paid"] = any(payment.paid_at for payment in payments) or registration.paid_at is not None
+    elif kind == Kind.EMAIL_CONFIRM:
+        context["confirm_url"] = confirm_links.confirm_url(registration=registration)
+        context["promoted"] = bool(params.get("promoted"))
+    elif kind == Kind.HOLD_EXPIRED:
+        context["hold"] = params.get("hold", "payment")
     elif kind == Kind.FEEDBACK_REQUEST:
         context["feedback_url"] = feedback_url(registration)
         context["rating_urls"] = [(rating, feedback_url(registration, rating)) for rating in range(1, 6)]
@@ -431,6 +451,10 @@ def _attachments(notification: Notification, registration: Registration, context
 
 def _render(kind: str, part: str, language: str, context: dict) -> str:
     template = select_template([f"notifications/{language}/{kind}.{part}", f"notifications/en/{kind}.{part}"])
+    if part == "subject.txt":
+        # A subject is a header, plain text: "Q&A" must not arrive as "Q&amp;A". Switched off here
+        # for every subject template rather than by a tag in each (one forgotten would escape).
+        return template.template.render(Context(context, autoescape=False))
     return template.render(context)
 
 

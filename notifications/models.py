@@ -27,6 +27,7 @@ class Notification(models.Model):
         WAITLISTED = "waitlisted", _("Waitlisted")
         PROMOTED = "promoted", _("Promoted from the waiting list")
         HOLD_EXPIRED = "hold_expired", _("Payment hold expired")
+        EMAIL_CONFIRM = "email_confirm", _("Confirm your email")
         REMINDER = "reminder", _("Reminder")
         CHANGED = "changed", _("Session changed")
         CANCELLED = "cancelled", _("Cancelled")
@@ -34,6 +35,7 @@ class Notification(models.Model):
         ANNOUNCEMENT = "announcement", _("Announcement")
         MANAGE_LINK = "manage_link", _("Manage link")
         CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
+        MY_REGISTRATIONS = "my_registrations", _("My registrations link")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -95,6 +97,11 @@ class Announcement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recipient_count = models.PositiveIntegerField(default=0)
+    # Who it went to (``notifications.selectors.Audience``); ``session`` for "checked in at a session".
+    audience = models.CharField(_("recipients"), max_length=20, default="active")
+    session = models.ForeignKey(
+        "events.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="announcements"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,7 +19,6 @@ from common.i18n import clean_translations
 from events.models import Event, Session
 from notifications import outbox, selectors
 from notifications.models import Announcement, Notification
-from registrations.models import Registration
 
 Kind = Notification.Kind
 Status = Notification.Status
@@ -135,12 +134,22 @@ def notify_event_cancelled(*, event: Event) -> list[Notification]:
 
 
 @transaction.atomic
-def announcement_create(*, user, event_slugs: list[str], subject: object, body: object) -> Announcement:
-    """An organizer's message to the active registrants of some of their events, one email per address.
+def announcement_create(
+    *,
+    user,
+    event_slugs: list[str],
+    subject: object,
+    body: object,
+    audience: str = selectors.Audience.ACTIVE,
+    session_id: int | None = None,
+) -> Announcement:
+    """An organizer's message to the registrants of some of their events, one email per address.
 
     The events must all belong to one organization the user manages. Each language given needs a
     subject and a body; each recipient reads their own language if it is there, otherwise the
-    organization's language and English.
+    organization's language and English. ``audience`` (``selectors.Audience``) narrows who gets
+    it: everyone active (the default), confirmed, waiting, checked in, or checked in at the
+    session ``session_id`` of one of the events. Locks: none (rows are inserted, deduped by key).
     """
     slugs = list(dict.fromkeys(event_slugs or []))
     if not slugs:
@@ -163,18 +172,23 @@ def announcement_create(*, user, event_slugs: list[str], subject: object, body: 
             errors["subject_i18n"] = [_("Write a subject in at least one language.")]
         elif set(cleaned["subject_i18n"]) != set(cleaned["body_i18n"]):
             errors["body_i18n"] = [_("Give a subject and a body in the same languages.")]
+    errors.update(audience_errors(events=events, audience=audience, session_id=session_id))
     if errors:
         raise InvalidInput(fields=errors)
     announcement = Announcement.objects.create(
         organization=events[0].organization,
         subject=cleaned["subject_i18n"],
         body=cleaned["body_i18n"],
+        audience=audience,
+        session_id=session_id if audience == selectors.Audience.SESSION else None,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     announcement.events.set(events)
     rows, seen = [], set()
-    registrations = Registration.objects.filter(event__in=events, status__in=Registration.ACTIVE).order_by("id")
-    for registration in registrations.only("pk", "email", "language", "event_id"):
+    registrations = selectors.announcement_audience(
+        event_ids=[event.pk for event in events], audience=audience, session_id=announcement.session_id
+    )
+    for registration in registrations:
         if registration.email in seen:
             continue  # registered for two of the chosen events: one email
         seen.add(registration.email)
@@ -198,6 +212,17 @@ def announcement_create(*, user, event_slugs: list[str], subject: object, body: 
         target_type="announcement",
         target_id=announcement.pk,
         target_label=", ".join(sorted(event.slug for event in events))[:200],
-        details={"languages": sorted(cleaned["subject_i18n"]), "recipients": len(rows)},
+        details={"languages": sorted(cleaned["subject_i18n"]), "recipients": len(rows), "audience": audience},
     )
     return announcement
+
+
+def audience_errors(*, events: list[Event], audience: str, session_id: int | None) -> dict[str, list[str]]:
+    """What is wrong with a choice of recipients (empty when nothing is)."""
+    if audience not in selectors.Audience.ALL:
+        return {"audience": [_("Choose who gets the message.")]}
+    if audience != selectors.Audience.SESSION:
+        return {}
+    if session_id is None or not Session.objects.filter(pk=session_id, event__in=events).exists():
+        return {"session": [_("Choose one of the sessions of this event.")]}
+    return {}

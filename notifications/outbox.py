@@ -40,6 +40,7 @@ PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 
 STATUS_KINDS = {
     RS.CONFIRMED: Kind.CONFIRMATION,
     RS.PENDING_PAYMENT: Kind.PAYMENT_DUE,
+    RS.PENDING_EMAIL: Kind.EMAIL_CONFIRM,
     RS.WAITLISTED: Kind.WAITLISTED,
 }
 
@@ -193,6 +194,17 @@ def notify_calendar_feed(*, registration: Registration, now: dt.datetime | None 
     return created[0] if created else None
 
 
+def notify_my_registrations(
+    *, registration: Registration, language: str, now: dt.datetime | None = None
+) -> Notification | None:
+    """Mail the address of ``registration`` (its latest) the link to all its registrations, in
+    the language the form was used in; once per window however often it is asked (None then)."""
+    message = row(registration=registration, kind=Kind.MY_REGISTRATIONS, suffix=_window(now))
+    message.language = normalize_language(language) or message.language
+    created = insert([message])
+    return created[0] if created else None
+
+
 @transaction.atomic
 def notification_retry(*, notification_id: int) -> bool:
     """Admin: give a failed (or skipped) row a fresh set of attempts. Never touches a sent row."""
@@ -202,3 +214,20 @@ def notification_retry(*, notification_id: int) -> bool:
     if updated:
         queue_on_commit([notification_id])
     return bool(updated)
+
+
+def notify_ticket_resend(*, registration: Registration, now: dt.datetime | None = None) -> Notification | None:
+    """The organizer sends a confirmed registration its ticket again (the confirmation, with the QR
+    codes and calendar). Once per window however often the button is pressed: None when it was
+    already sent in this window."""
+    created = insert(
+        [
+            row(
+                registration=registration,
+                kind=Kind.CONFIRMATION,
+                params={"resent": True},
+                suffix=f"resend-{_window(now)}",
+            )
+        ]
+    )
+    return created[0] if created else None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from checkin.models import CheckIn
+from common.i18n import normalize_language
 from events.models import Event, Session
 from notifications.models import Notification
 from registrations.models import Registration
@@ -96,3 +97,86 @@ def active_registrations(event_id: int):
     return Registration.objects.filter(event_id=event_id, status__in=Registration.ACTIVE).only(
         "pk", "email", "language", "event_id"
     )
+
+
+# --- announcements: who gets one, and how it went ----------------------------------------------------
+
+
+class Audience:
+    """Whom an announcement goes to, of the chosen events' registrations.
+
+    A registration covers every session of its event, so "a session" means the people who came
+    to it (an effective check-in there: "you left an umbrella on Tuesday"); "checked in", those
+    who came to any session.
+    """
+
+    ACTIVE = "active"  # confirmed, pending payment or waiting: what the API always sent
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CHECKED_IN = "checked_in"
+    SESSION = "session"
+    ALL = (ACTIVE, CONFIRMED, WAITLISTED, CHECKED_IN, SESSION)
+
+
+def _came(session_id: int | None = None) -> Exists:
+    came = CheckIn.objects.filter(
+        registration=OuterRef("pk"), direction=CheckIn.Direction.IN, is_duplicate=False, reverted_at__isnull=True
+    )
+    if session_id is not None:
+        came = came.filter(session_id=session_id)
+    return Exists(came)
+
+
+def announcement_audience(
+    *, event_ids: list[int], audience: str = Audience.ACTIVE, session_id: int | None = None
+) -> QuerySet[Registration]:
+    """The registrations an announcement reaches, in id order (one email per address is the
+    caller's rule). ``session_id`` is required for ``Audience.SESSION`` (and must be one of the
+    events' sessions: the caller checked)."""
+    rows = Registration.objects.filter(event_id__in=event_ids)
+    if audience == Audience.CONFIRMED:
+        rows = rows.filter(status=Registration.Status.CONFIRMED)
+    elif audience == Audience.WAITLISTED:
+        rows = rows.filter(status=Registration.Status.WAITLISTED)
+    elif audience == Audience.CHECKED_IN:
+        rows = rows.filter(status=Registration.Status.CONFIRMED).filter(_came())
+    elif audience == Audience.SESSION:
+        rows = rows.filter(status=Registration.Status.CONFIRMED).filter(_came(session_id))
+    else:
+        rows = rows.filter(status__in=Registration.ACTIVE)
+    return rows.only(*_ATTENDEE_FIELDS).order_by("id")
+
+
+def reading_languages(
+    *, registrations: QuerySet[Registration], written: list[str], organization_language: str
+) -> dict[str, int]:
+    """How many distinct addresses will read the announcement in which language, given the
+    languages it is ``written`` in: each reader's own if written, else the organization's
+    language or English (as ``messages.announcement_parts`` picks; "zh-hans+en" when both are
+    sent). One query: counts per (address, language) are folded here."""
+    fallback = [code for code in (organization_language, "en") if code in written] or written[:1]
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    for email, language in registrations.values_list("email", "language").order_by("id"):
+        if email in seen:
+            continue
+        seen.add(email)
+        language = normalize_language(language) or settings.LANGUAGE_CODE  # as outbox.reader_language
+        key = language if language in written else "+".join(dict.fromkeys(fallback))
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def announcement_delivery(*, announcement_id: int) -> dict[str, int]:
+    """The announcement's outbox rows by status (``sent``, ``failed``, ``pending``…), one query."""
+    counts = dict.fromkeys(Notification.Status.values, 0)
+    rows = (
+        Notification.objects.filter(announcement_id=announcement_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts

@@ -402,7 +402,7 @@ class GenerateSessionsForm(forms.Form):
     )
     first_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}))
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
-    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), required=False)
+    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), required=False, label=_("Venue"))
     replace_future = forms.BooleanField(
         label=_("Replace future sessions"),
         required=False,

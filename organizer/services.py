@@ -13,12 +13,17 @@ registrations (by the seat ledger, under the same transaction).
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.db import transaction
+from django.utils import timezone
 
 from audit import services as audit
 from audit.models import AuditAction
 from events import services as events
 from events.models import Event, Session
+from events.recurrence import localize
 from notifications import notices
 from registrations.services import payments, seats
 
@@ -85,3 +90,48 @@ def sessions_generate(*, user, event: Event, **kwargs) -> list[Session]:
     change = events.sessions_generate(user=user, event=event, **kwargs)
     notices.notify_schedule_changed(event=event, created=change.created, cancelled_ids=change.cancelled_ids)
     return change.created
+
+
+@transaction.atomic
+def event_duplicate(*, user, event: Event, slug: str, first_day: dt.date) -> Event:
+    """Copy an event as a new draft: its texts, settings and questions, and its sessions that are
+    not cancelled, moved by whole days so the first one falls on ``first_day`` at the same
+    wall-clock times in the event's zone (registration opening and closing move with them).
+    Not copied: the image (its file belongs to the original), registrations, the recurrence rule.
+    Locks: the copy's row (taken by each ``session_create``); the original is only read."""
+    zone = zoneinfo.ZoneInfo(event.timezone)
+    sessions = list(event.sessions.exclude(status=Session.Status.CANCELLED).order_by("starts_at", "pk"))
+    shift = dt.timedelta(days=(first_day - sessions[0].starts_at.astimezone(zone).date()).days) if sessions else None
+    fields = {name: getattr(event, name) for name in events.EVENT_FIELDS}
+    fields["slug"] = slug
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if fields[name] is not None:
+            fields[name] = fields[name] + shift if shift is not None else None
+    copy = events.event_create(user=user, organization=event.organization, **fields)
+    questions = [
+        {
+            "key": question.key,
+            "kind": question.kind,
+            "label_i18n": question.label,
+            "required": question.required,
+            "choices": question.choices,
+            "show_at_checkin": question.show_at_checkin,
+        }
+        for question in event.questions.order_by("position", "pk")
+    ]
+    if questions:
+        events.event_set_questions(user=user, event=copy, questions=questions)
+    for session in sessions:
+        # Shift the local wall-clock time, not the instant: 19:00 stays 19:00 across a DST change.
+        starts = timezone.make_naive(session.starts_at, zone) + shift
+        ends = timezone.make_naive(session.ends_at, zone) + shift
+        events.session_create(
+            user=user,
+            event=copy,
+            starts_at=localize(starts, event.timezone),
+            ends_at=localize(ends, event.timezone),
+            venue=session.venue,
+            title=session.title,
+            allow_overlap=True,  # the desk warns about clashes after the copy (organizer.views.actions)
+        )
+    return copy

@@ -1,10 +1,19 @@
-"""The organizer API's routes. They keep the URL names they had in the ``api`` namespace
-(``api:organizer-event-list``…): ``backend/urls.py`` mounts them there beside the public events API."""
+"""The organizer desk's routes.
+
+``api_urlpatterns``: the organizer API. They keep the URL names they had in the ``api``
+namespace (``api:organizer-event-list``…): ``backend/urls.py`` mounts them there beside the
+public events API.
+
+``page_urlpatterns``: the desk's pages, mounted at ``/organizer/`` in the ``desk`` namespace
+(``/organizer/reports/`` belongs to the reports desk and is mounted before them).
+"""
 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from common.throttling import throttle_login
 from organizer import apis
+from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
@@ -13,4 +22,40 @@ router.register("venues", apis.OrganizerVenueViewSet, basename="organizer-venue"
 
 api_urlpatterns = [
     path("organizer/", include(router.urls)),
+]
+
+page_urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", throttle_login(auth.DeskLoginView.as_view()), name="login"),
+    path("logout/", auth.DeskLogoutView.as_view(), name="logout"),
+    path("events/new/", editing.event_new, name="event-new"),
+    path("events/<slug:slug>/", events.event_overview, name="event"),
+    path("events/<slug:slug>/edit/", editing.event_edit, name="event-edit"),
+    path("events/<slug:slug>/image/", editing.event_image, name="event-image"),
+    path("events/<slug:slug>/sessions/", sessions.sessions_page, name="event-sessions"),
+    path("events/<slug:slug>/sessions/generate/", sessions.sessions_generate, name="event-sessions-generate"),
+    path("events/<slug:slug>/sessions/<int:pk>/", sessions.session_edit, name="session-edit"),
+    path("events/<slug:slug>/sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
+    path("events/<slug:slug>/preview/", actions.event_preview, name="event-preview"),
+    path("events/<slug:slug>/publish/", actions.event_publish, name="event-publish"),
+    path("events/<slug:slug>/cancel/", actions.event_cancel, name="event-cancel"),
+    path("events/<slug:slug>/duplicate/", actions.event_duplicate, name="event-duplicate"),
+]
+
+# Running an event (registrations, messages) and the team (desk-ops).
+page_urlpatterns += [
+    path("events/<slug:slug>/registrations/", registrations.registrations_page, name="event-registrations"),
+    path("events/<slug:slug>/registrations.csv", registrations.registrations_csv, name="event-registrations-csv"),
+    path(
+        "events/<slug:slug>/registrations/<int:pk>/<slug:action>/",
+        registrations.registration_action,
+        name="event-registration-action",
+    ),
+    path("events/<slug:slug>/message/", messages.message_page, name="event-message"),
+    path("events/<slug:slug>/message/<int:pk>/", messages.message_detail, name="event-message-detail"),
+    path("team/", team.team_page, name="team"),
+    path("team/invite/", team.team_invite, name="team-invite"),
+    path("team/tokens/", team.token_issue, name="team-token-issue"),
+    path("team/tokens/<int:pk>/revoke/", team.token_revoke, name="team-token-revoke"),
+    path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
 ]

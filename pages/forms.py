@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import InvalidInput
 from common.i18n import pick
+from common.names import clean_name
 from events.models import Event, Question
 from registrations import consent
 
@@ -124,8 +125,15 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
             error_messages={"required": _("This question needs an answer.")},
         )
 
+    def clean_name(self) -> str:
+        # The API's rule too (common.serializers.PersonNameField): invisible-only is no name.
+        name = clean_name(self.cleaned_data.get("name") or "")
+        if not name:
+            raise forms.ValidationError(_("Please give your name."), code="required")
+        return name
+
     def clean_guests(self) -> list[str]:
-        names = [line.strip() for line in (self.cleaned_data.get("guests") or "").splitlines()]
+        names = [clean_name(line) for line in (self.cleaned_data.get("guests") or "").splitlines()]
         names = [name for name in names if name]
         if len(names) > self.event.max_guests:
             raise forms.ValidationError(
@@ -182,3 +190,12 @@ def _as_list(messages) -> list[str]:
     if isinstance(messages, dict):
         return [str(message) for value in messages.values() for message in _as_list(value)]
     return [str(messages)]
+
+
+class MyRegistrationsForm(AccessibleFormMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The address you registered with. We email it a link to all your registrations."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

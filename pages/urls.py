@@ -2,14 +2,22 @@
 
 from django.urls import path
 
+from pages.views import confirm as confirm_views
 from pages.views import events as event_views
+from pages.views import my_registrations as my_views
+from pages.views import posters
 from pages.views import registrations as registration_views
 
 urlpatterns = [
     path("", event_views.event_list, name="event-list"),
     path("events/<slug:slug>/", event_views.event_detail, name="event-detail"),
     path("events/<slug:slug>/register/", registration_views.register, name="register"),
+    path("events/<slug:slug>/poster/", posters.event_poster, name="event-poster"),
+    path("events/<slug:slug>/qr.svg", posters.event_qr, name="event-qr"),
     path("manage/<str:token>/", registration_views.manage, name="manage"),
     path("manage/<str:token>/cancel/", registration_views.manage_cancel, name="manage-cancel"),
     path("manage/<str:token>/calendar-feed/", registration_views.manage_calendar_feed, name="manage-calendar-feed"),
+    path("my/", my_views.my_registrations, name="my-registrations"),
+    path("my/<str:token>/", my_views.my_registrations_list, name="my-registrations-list"),
+    path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
 ]

@@ -210,7 +210,8 @@ def registration_calendar(request, pk: int):
     registration = registration_from_request(request, pk)
     if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
         raise NotFound("The calendar invite comes once the registration is confirmed.")
-    method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "REQUEST"
+    # A download is not an invitation to reply to (REQUEST is for the one in the email): PUBLISH.
+    method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "PUBLISH"
     return _ics(
         calendars.registration_invite(registration=registration, method=method), f"{registration.event.slug}.ics"
     )
@@ -294,7 +295,7 @@ def personal_calendar_feed(request, token: str):
         raise NotFound()
     registrations = (
         Registration.objects.filter(email=feed.email)
-        .exclude(status__in=[Registration.Status.WAITLISTED, Registration.Status.PENDING_PAYMENT])
+        .exclude(status__in=[Registration.Status.WAITLISTED, *Registration.ON_HOLD])
         .exclude(status=Registration.Status.EXPIRED)
         .select_related("event", "event__organization", "event__venue")
         .prefetch_related("event__sessions__venue__organization")

@@ -301,6 +301,7 @@ def _partstat(registration: Registration) -> str:
 _PREFERENCE = {
     Registration.Status.CONFIRMED: 3,
     Registration.Status.PENDING_PAYMENT: 2,
+    Registration.Status.PENDING_EMAIL: 2,
     Registration.Status.WAITLISTED: 1,
 }
 

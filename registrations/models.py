@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.models import Event
+from registrations.shortcodes import new_short_code
 
 
 def new_token() -> str:
@@ -26,6 +27,8 @@ class RegistrationQuerySet(models.QuerySet):
 class Registration(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
+        # Seat held until the emailed link is opened (Event.email_confirm_minutes).
+        PENDING_EMAIL = "pending_email", _("Awaiting email confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("Waitlisted")
         CANCELLED = "cancelled", _("Cancelled")
@@ -40,8 +43,10 @@ class Registration(models.Model):
         REQUEST = "request", _("Erased at the attendee's request")
         RETENTION = "retention", _("Anonymised after the retention period")
 
-    SEAT_HOLDING = (Status.CONFIRMED, Status.PENDING_PAYMENT)
-    ACTIVE = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.WAITLISTED)
+    SEAT_HOLDING = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.PENDING_EMAIL)
+    ACTIVE = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.PENDING_EMAIL, Status.WAITLISTED)
+    # Holding a seat for a limited time (hold_expires_at): released by registrations.services when overdue.
+    ON_HOLD = (Status.PENDING_PAYMENT, Status.PENDING_EMAIL)
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
     user = models.ForeignKey(
@@ -59,6 +64,8 @@ class Registration(models.Model):
     amount_due = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="CNY")
     hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the link emailed to the address was opened (events that ask for it): proof of the mailbox.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -79,7 +86,7 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "email"],
-                condition=Q(status__in=["pending_payment", "confirmed", "waitlisted"]),
+                condition=Q(status__in=["pending_payment", "pending_email", "confirmed", "waitlisted"]),
                 name="registration_one_active_per_email",
             ),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="registration_party_size_positive"),
@@ -105,6 +112,8 @@ class Ticket(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tickets")
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=200)
+    # Read out or typed at the door when the QR will not scan (see registrations/shortcodes.py).
+    short_code = models.CharField(max_length=8, unique=True, default=new_short_code, editable=False)
 
     class Meta:
         ordering = ["registration_id", "position"]
@@ -181,3 +190,19 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class RegistrationsLink(models.Model):
+    """A private, expiring link to "My registrations": every registration of one address.
+
+    Only ever mailed to that address (``my_registrations_link_send``), since whoever holds it sees
+    the address's registrations with every organization. The token is random (``new_token``, 256
+    bits) and stops working at ``expires_at``."""
+
+    email = models.EmailField(db_index=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"My registrations link of {self.email}"

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
-from registrations.models import CalendarFeed, Payment, Registration
+from registrations.models import CalendarFeed, Payment, Registration, RegistrationsLink
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -25,8 +26,10 @@ def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
     return last is not None and last <= now
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def _absolute(path: str, absolute: bool = True) -> str:
+    """``SITE_URL`` + path for what leaves the site (emails, API bodies, calendars); our own pages
+    pass ``absolute=False`` so their links work on whatever host and port served them."""
+    return f"{settings.SITE_URL}{path}" if absolute else path
 
 
 def manage_url(*, registration: Registration) -> str:
@@ -34,15 +37,15 @@ def manage_url(*, registration: Registration) -> str:
     return _absolute(f"/manage/{registration.manage_token}/")
 
 
-def registration_links(*, registration: Registration) -> dict[str, str | None]:
+def registration_links(*, registration: Registration, absolute: bool = True) -> dict[str, str | None]:
     """Private links of one registration; ticket and calendar only once it is confirmed."""
     token = registration.manage_token
-    links: dict[str, str | None] = {"manage_url": manage_url(registration=registration)}
+    links: dict[str, str | None] = {"manage_url": _absolute(f"/manage/{token}/", absolute)}
     confirmed = registration.status == Registration.Status.CONFIRMED
     ticket = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": "png"})
     calendar = reverse("registrations:registration-calendar", kwargs={"pk": registration.pk})
-    links["ticket_url"] = _absolute(f"{ticket}?token={token}") if confirmed else None
-    links["calendar_url"] = _absolute(f"{calendar}?token={token}") if confirmed else None
+    links["ticket_url"] = _absolute(f"{ticket}?token={token}", absolute) if confirmed else None
+    links["calendar_url"] = _absolute(f"{calendar}?token={token}", absolute) if confirmed else None
     return links
 
 
@@ -57,15 +60,15 @@ def calendar_feed_urls(*, email: str) -> dict[str, str] | None:
     return {"feed_url": https_url, "webcal_url": "webcal://" + https_url.split("://", 1)[1]}
 
 
-def payment_url(*, registration: Registration) -> str:
+def payment_url(*, registration: Registration, absolute: bool = True) -> str:
     """Our own stable link that opens (or reopens) Stripe Checkout for a pending registration."""
     path = reverse("registrations:registration-pay", kwargs={"pk": registration.pk})
-    return _absolute(f"{path}?token={registration.manage_token}")
+    return _absolute(f"{path}?token={registration.manage_token}", absolute)
 
 
-def ticket_image_url(*, registration: Registration, position: int, fmt: str) -> str:
+def ticket_image_url(*, registration: Registration, position: int, fmt: str, absolute: bool = True) -> str:
     path = reverse("registrations:registration-ticket", kwargs={"pk": registration.pk, "fmt": fmt})
-    return _absolute(f"{path}?token={registration.manage_token}&seat={position}")
+    return _absolute(f"{path}?token={registration.manage_token}&seat={position}", absolute)
 
 
 def registration_access(*, pk: int, token: str | None, user, organizers: bool = True) -> tuple[Registration, bool]:
@@ -219,6 +222,36 @@ def personal_feed_version(*, registrations: QuerySet[Registration]) -> FeedVersi
     events = events_feed_version(events=Event.objects.filter(pk__in=registrations.values("event_id")))
     token = f"{events.token}|{row['n']}.{row['at']}"
     return FeedVersion(token=token, last_modified=_latest(events.last_modified, row["at"]))
+
+
+# --- "My registrations": every registration of one address, behind an expiring mailed link ------
+
+
+def my_registrations_url(*, email: str, now: dt.datetime | None = None) -> str | None:
+    """The newest unexpired link of the address, absolute (it goes in an email), or None."""
+    link = (
+        RegistrationsLink.objects.filter(email=email, expires_at__gt=now or timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+    return _absolute(reverse("pages:my-registrations-list", kwargs={"token": link.token})) if link else None
+
+
+def my_registrations_link(*, token: str, now: dt.datetime) -> RegistrationsLink | None:
+    if not token or len(token) > 64:
+        return None
+    return RegistrationsLink.objects.filter(token=token, expires_at__gt=now).first()
+
+
+def my_registrations(*, email: str) -> QuerySet[Registration]:
+    """The address's registrations (not erased), newest first, with what the list shows loaded."""
+    sessions = Session.objects.select_related("venue").order_by("starts_at", "id")
+    return (
+        Registration.objects.filter(email=email, anonymised_at__isnull=True)
+        .select_related("event", "event__organization", "event__venue")
+        .prefetch_related("tickets", Prefetch("event__sessions", queryset=sessions))
+        .order_by("-created_at", "-id")
+    )
 
 
 # After this many failed tries a refund needs a person (Stripe keeps refusing it).

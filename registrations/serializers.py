@@ -4,18 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from common.i18n import content_languages
+from common.serializers import PersonNameField, StrictBooleanField
 from registrations import selectors
 from registrations.models import Registration
+from registrations.shortcodes import format_short_code
 from registrations.tickets import ticket_code
 
 
 class RegistrationInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = PersonNameField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False)
     language = serializers.ChoiceField(choices=content_languages(), required=False)
     answers = serializers.DictField(required=False, default=dict, allow_empty=True)
     consents = serializers.DictField(
-        child=serializers.BooleanField(),
+        child=StrictBooleanField(),
         required=False,
         default=dict,
         help_text='Required: {"privacy": true} once the person agreed to the text of GET /api/v1/privacy/consent/.',
@@ -27,7 +29,7 @@ class RegistrationInputSerializer(serializers.Serializer):
         help_text="The version of the consent text you showed; an outdated one is refused (400).",
     )
     guests = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=PersonNameField(max_length=200),
         required=False,
         default=list,
         max_length=20,
@@ -66,11 +68,17 @@ class TicketSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     name = serializers.CharField()
     code = serializers.SerializerMethodField()
+    short_code = serializers.SerializerMethodField(
+        help_text="The ticket card's 8-character code (K7QM-2XPR), typed at the door when the QR will not scan."
+    )
     png_url = serializers.SerializerMethodField()
     svg_url = serializers.SerializerMethodField()
 
     def get_code(self, ticket) -> str:
         return ticket_code(ticket_id=ticket.pk)
+
+    def get_short_code(self, ticket) -> str:
+        return format_short_code(ticket.short_code)
 
     def get_png_url(self, ticket) -> str | None:
         if not self.context.get("private_links", True):

@@ -17,6 +17,7 @@ class RegistrationCountsSerializer(serializers.Serializer):
     total = CountSerializer(help_text="Every registration, whatever its status.")
     confirmed = CountSerializer()
     pending_payment = CountSerializer()
+    pending_email = CountSerializer()
     waitlisted = CountSerializer()
     cancelled = CountSerializer()
     expired = CountSerializer()

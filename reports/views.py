@@ -252,6 +252,7 @@ def event_report_page(request: HttpRequest, slug: str) -> HttpResponse:
         "statuses": [
             (_("Confirmed"), report["registrations"]["confirmed"]),
             (_("Pending payment"), report["registrations"]["pending_payment"]),
+            (_("Awaiting email confirmation"), report["registrations"]["pending_email"]),
             (_("Waiting list"), report["registrations"]["waitlisted"]),
             (_("Cancelled"), report["registrations"]["cancelled"]),
             (_("Expired"), report["registrations"]["expired"]),

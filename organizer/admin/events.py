@@ -164,6 +164,8 @@ class EventAdmin(OrganizationScopedAdmin):
                     "payment_methods",
                     "allow_pay_at_door",
                     "payment_hold_minutes",
+                    "email_confirm_minutes",
+                    "open_holds_per_domain",
                 ),
             },
         ),

@@ -29,6 +29,7 @@ from events import selectors
 from events.filters import EventFilter
 from events.models import Event
 from organizations.models import Venue
+from pages import presentation
 from pages.forms import RegistrationForm
 from registrations import services as registration_services
 from registrations.selectors import registration_state
@@ -47,10 +48,13 @@ class VenueView:
     def of(cls, venue: Venue | None, language: str, fallbacks: list[str]) -> VenueView | None:
         if venue is None:
             return None
+        name = pick(venue.name, language, fallbacks)
         return cls(
-            name=pick(venue.name, language, fallbacks),
+            name=name,
             address=pick(venue.address, language, fallbacks),
-            map_url=venue.map_url,
+            map_url=presentation.map_url(
+                latitude=venue.latitude, longitude=venue.longitude, name=name, language=language
+            ),
             accessibility=pick(venue.accessibility_notes, language, fallbacks),
         )
 
@@ -81,10 +85,15 @@ class EventCard:
     image_url: str = ""
     image_width: int | None = None
     image_height: int | None = None
+    title_lang: str = ""  # the language of a fallback title or summary, for lang="..."
+    summary_lang: str = ""
 
     @classmethod
     def of(cls, event: Event, language: str) -> EventCard:
         fallbacks = [event.default_language, event.organization.default_language]
+        category = pick(event.category.name, language, fallbacks) if event.category else ""
+        if presentation.names_the_kind(category, event.get_kind_display()):
+            category = ""  # "Course · Courses" says one thing twice
         return cls(
             slug=event.slug,
             url=reverse("pages:event-detail", kwargs={"slug": event.slug}),
@@ -92,7 +101,7 @@ class EventCard:
             summary=pick(event.summary, language, fallbacks),
             kind=event.kind,
             kind_label=event.get_kind_display(),
-            category=pick(event.category.name, language, fallbacks) if event.category else "",
+            category=category,
             timezone=event.timezone,
             starts_at=getattr(event, "starts_at", None),
             ends_at=getattr(event, "ends_at", None),
@@ -109,6 +118,8 @@ class EventCard:
             image_url=event.image.url if event.image else "",
             image_width=event.image_width,
             image_height=event.image_height,
+            title_lang=presentation.text_language(event.title, language, fallbacks),
+            summary_lang=presentation.text_language(event.summary, language, fallbacks),
         )
 
 
@@ -200,6 +211,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             _api_errors_to_form(form, exc)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     cards = [EventCard.of(event, language) for event in page.object_list]
+    groups = presentation.date_groups(cards, now=timezone.now())
     visible = [form[name] for name in FILTER_FIELDS]
     shown_with_fields = (*FILTER_FIELDS, NON_FIELD_ERRORS)
     hidden_errors = [
@@ -216,6 +228,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             hidden_errors=hidden_errors,
             page=page,
             cards=cards,
+            groups=groups,
             filtered=filtered,
         ),
     )
@@ -279,12 +292,18 @@ def event_page(
     event_venue = VenueView.of(event.venue, language, fallbacks)
     sessions = session_views(event, language)
     calendar_url = reverse("registrations:event-calendar", kwargs={"slug": event.slug})
+    card = EventCard.of(event, language)
+    description = pick(event.description, language, fallbacks)
     context = page_context(
         request,
         switcher_next=reverse("pages:event-detail", kwargs={"slug": event.slug}),
         event=event,
-        card=EventCard.of(event, language),
-        description=pick(event.description, language, fallbacks),
+        card=card,
+        description=description,
+        description_lang=presentation.text_language(event.description, language, fallbacks),
+        timezone_label=presentation.timezone_label(event.timezone, language),
+        poster_url=reverse("pages:event-poster", kwargs={"slug": event.slug}) + f"?{urlencode({'lang': language})}",
+        **share_context(request, event=event, card=card, description=description, language=language),
         organization=pick(event.organization.name, language, fallbacks) or event.organization.slug,
         venue=event_venue,
         sessions=sessions,
@@ -295,6 +314,22 @@ def event_page(
         payments_enabled=payments_enabled,
     )
     return render(request, "pages/event_detail.html", context, status=status)
+
+
+def share_context(request: HttpRequest, *, event: Event, card: EventCard, description: str, language: str) -> dict:
+    """The page's description and share tags, with absolute URLs of the host that served it."""
+    page_url = request.build_absolute_uri(reverse("pages:event-detail", kwargs={"slug": event.slug}))
+    summary = presentation.short_description(card.summary or description)
+    tags = presentation.share_tags(
+        title=card.title,
+        description=summary,
+        url=f"{page_url}?{urlencode({'lang': language})}",
+        image_url=request.build_absolute_uri(card.image_url) if card.image_url else "",
+        image_size=(card.image_width, card.image_height),
+        language=language,
+        site_name="Huiguan",
+    )
+    return {"meta_description": summary, "share_tags": tags, "canonical_url": page_url}
 
 
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from common.exceptions import DomainError, InvalidInput, NotFound
+from common.exceptions import AlreadyRegistered, DomainError, InvalidInput, NotFound
 from common.i18n import active_language, pick
 from common.pages import lang_query, not_found, page_context, private_page
 from common.throttling import (
@@ -29,11 +29,13 @@ from common.throttling import (
     too_many_requests,
 )
 from events.models import Event, Question, Session
+from pages import presentation
 from pages.forms import RegistrationForm
 from pages.views.events import VenueView, event_page, get_event, session_views
 from registrations import calendars, selectors, services
 from registrations.decorators import by_manage_token
 from registrations.models import Registration
+from registrations.shortcodes import format_short_code
 
 # --- register ------------------------------------------------------------------------------------
 
@@ -68,7 +70,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_domain_errors(exc)
         except NotFound:
             return not_found(request, _("This event does not exist or is no longer published."))
-        except DomainError as exc:  # AlreadyRegistered, RegistrationClosed, PaymentUnavailable
+        except AlreadyRegistered as exc:  # the address is the field to look at
+            form.add_error("email", exc.message)
+        except DomainError as exc:  # RegistrationClosed, PaymentUnavailable
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Thank you for registering. Keep the link to this page: it is yours alone."))
@@ -120,6 +124,7 @@ class TicketView:
     position: int
     svg_url: str
     png_url: str
+    short_code: str = ""
 
 
 def _answers(registration: Registration, language: str) -> list[tuple[str, str]]:
@@ -167,15 +172,20 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         "tickets": [],
     }
     if registration.status == Registration.Status.PENDING_PAYMENT:
-        context["payment_url"] = selectors.payment_url(registration=registration)
+        context["payment_url"] = selectors.payment_url(registration=registration, absolute=False)
     if confirmed:
-        links = selectors.registration_links(registration=registration)
+        links = selectors.registration_links(registration=registration, absolute=False)
         context["tickets"] = [
             TicketView(
                 name=ticket.name,
                 position=ticket.position,
-                svg_url=selectors.ticket_image_url(registration=registration, position=ticket.position, fmt="svg"),
-                png_url=selectors.ticket_image_url(registration=registration, position=ticket.position, fmt="png"),
+                svg_url=selectors.ticket_image_url(
+                    registration=registration, position=ticket.position, fmt="svg", absolute=False
+                ),
+                png_url=selectors.ticket_image_url(
+                    registration=registration, position=ticket.position, fmt="png", absolute=False
+                ),
+                short_code=format_short_code(ticket.short_code),
             )
             for ticket in registration.tickets.all()
         ]
@@ -183,6 +193,10 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         context["feed_request_url"] = reverse("pages:manage-calendar-feed", kwargs={"token": registration.manage_token})
         now = timezone.now()
         upcoming = [s for s in event.sessions.all() if not s.is_cancelled and s.ends_at >= now]
+        context["ticket_session"] = next(iter(upcoming), None) or next(
+            (s for s in event.sessions.all() if not s.is_cancelled), None
+        )
+        context["timezone_label"] = presentation.timezone_label(event.timezone, language)
         if upcoming and event.status != Event.Status.CANCELLED:
             context["google_url"] = google_calendar_url(event=event, session=upcoming[0], language=language)
     return page_context(request, **context)

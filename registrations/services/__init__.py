@@ -1,8 +1,10 @@
 """Registration use cases. Import from here: ``from registrations import services``.
 
-``register`` (book, cancel, expire), ``seats`` (the seat ledger and waiting list, under the event
+``register`` (book, cancel, expire), ``desk`` (an organizer's promotion by hand, ticket resend),
+``seats`` (the seat ledger and waiting list, under the event
 lock), ``payments`` (Stripe Checkout, webhooks, refunds, door payments)."""
 
+from registrations.services.desk import ticket_resend, waitlist_promote_by_hand
 from registrations.services.payments import (
     checkout_start,
     door_payment_record,
@@ -18,6 +20,7 @@ from registrations.services.register import (
     overdue_hold_ids,
     payments_enabled,
     registration_cancel,
+    registration_confirm_email,
     registration_create,
     registration_expire_hold,
 )
@@ -40,11 +43,14 @@ __all__ = [
     "payment_refund",
     "payments_enabled",
     "registration_cancel",
+    "registration_confirm_email",
     "registration_create",
     "registration_expire_hold",
     "seats_taken",
     "stripe_event_process",
+    "ticket_resend",
     "waitlist_promote",
+    "waitlist_promote_by_hand",
     "waitlist_promote_next",
     "webhook_parse",
 ]

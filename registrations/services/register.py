@@ -34,7 +34,8 @@ from notifications import outbox
 from registrations import consent
 from registrations.models import CalendarFeed, Registration, Ticket, new_token
 from registrations.selectors import event_is_over, registration_state
-from registrations.services import payments, seats
+from registrations.services import email_holds, payments, seats
+from registrations.shortcodes import new_short_code
 
 MAX_TEXT_ANSWER = 1000
 
@@ -244,6 +245,7 @@ def _registration_insert(
         seats.release_overdue_holds(event=event, now=now)
     registration.status = ""
     if event.waitlist_count == 0 and event.seats_held + registration.party_size <= event.capacity:
+        email_holds.check_open_holds_per_domain(event=event, registration=registration)
         seats.give_seat(registration, event=event, now=now)
     else:
         # Arrival order: nobody jumps a waiting party, even when a smaller gap is free.
@@ -251,10 +253,7 @@ def _registration_insert(
         registration.waitlisted_at = now
     # A second active registration of this address fails here, on the partial unique index.
     registration.save(force_insert=True)
-    tickets = Ticket.objects.bulk_create(
-        Ticket(registration=registration, position=position, name=(registration.name if position == 0 else guest))
-        for position, guest in enumerate(["", *guests])
-    )
+    tickets = tickets_create(registration=registration, names=[registration.name, *guests])
     seats.save_counters(event)
     outbox.notify_registration_status(registration=registration)
     registration._prefetched_objects_cache = {"tickets": tickets}
@@ -311,7 +310,7 @@ def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | 
 
 @transaction.atomic
 def registration_expire_hold(*, registration_id: int, now: dt.datetime | None = None) -> bool:
-    """Expire one unpaid hold if it is overdue and promote the waiting list. Idempotent."""
+    """Expire one hold (unpaid, or its email link not opened) if overdue and promote the waiting list. Idempotent."""
     now = now or timezone.now()
     event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
     if event_id is None:
@@ -322,10 +321,48 @@ def registration_expire_hold(*, registration_id: int, now: dt.datetime | None = 
     return any(registration.pk == registration_id for registration in expired)
 
 
+@transaction.atomic
+def registration_confirm_email(*, registration_id: int, now: dt.datetime | None = None) -> Registration:
+    """The emailed link was opened: the address is proven, and a seat on hold becomes the registrant's.
+
+    Locks the event row, then the registration (the usual order). From ``pending_email`` the seat is
+    confirmed, or on an unpaid online registration held again for payment. A hold already past its
+    time is released here instead (the registration comes back ``expired``), and an expired or
+    cancelled registration stays as it is. Opening the link again, or on a waitlisted registration,
+    only records the proof. Idempotent.
+    """
+    now = now or timezone.now()
+    event_id = Registration.objects.filter(pk=registration_id).values_list("event_id", flat=True).first()
+    if event_id is None:
+        raise NotFound(_("No such registration."))
+    event = seats.lock_event(event_id)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    registration.event = event
+    if registration.status == Registration.Status.PENDING_EMAIL and registration.hold_expires_at <= now:
+        # Too late: release it as the beat task would (the seat may be someone else's next), and say so
+        # by the status. Not an exception: that would roll the release back.
+        seats.release_overdue_holds(event=event, now=now)
+        seats.save_counters(event)
+        registration.refresh_from_db()
+        return registration
+    if registration.status in (Registration.Status.CANCELLED, Registration.Status.EXPIRED):
+        return registration  # nothing to confirm any more; the manage page says what happened
+    if registration.email_confirmed_at is None:
+        registration.email_confirmed_at = now
+        registration.save(update_fields=["email_confirmed_at", "updated_at"])
+    if registration.status == Registration.Status.PENDING_EMAIL:
+        seats.give_seat(registration, event=event, now=now)
+        registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
+        seats.save_counters(event)
+        # Confirmation, or payment due: by the new status (the dedupe key keeps it to one).
+        outbox.notify_registration(registration=registration, kind=outbox.STATUS_KINDS[registration.status])
+    return registration
+
+
 def overdue_hold_ids(*, now: dt.datetime | None = None) -> list[int]:
     return list(
         Registration.objects.filter(
-            status=Registration.Status.PENDING_PAYMENT, hold_expires_at__lte=now or timezone.now()
+            status__in=Registration.ON_HOLD, hold_expires_at__lte=now or timezone.now()
         ).values_list("pk", flat=True)[:1000]
     )
 
@@ -373,3 +410,29 @@ def calendar_feed_rotate(*, email: str, now: dt.datetime | None = None):
 def expire_payment_holds() -> int:
     """Beat: expire unpaid holds past their time; each expiry promotes the waiting list."""
     return sum(registration_expire_hold(registration_id=pk) for pk in overdue_hold_ids())
+
+
+SHORT_CODE_ATTEMPTS = 5
+
+
+def tickets_create(*, registration: Registration, names: list[str]) -> list[Ticket]:
+    """One ticket per seat (position 0 is the registrant), each with a fresh short code
+    (``registrations/shortcodes.py``). Caller holds the event lock.
+
+    A short-code collision fails the unique index; the insert runs in a savepoint so the caller's
+    transaction survives, and is retried with new codes (rare: see the shortcodes module).
+    """
+    for attempt in range(SHORT_CODE_ATTEMPTS):
+        tickets = [
+            Ticket(registration=registration, position=position, name=name, short_code=new_short_code())
+            for position, name in enumerate(names)
+        ]
+        try:
+            with transaction.atomic():
+                return Ticket.objects.bulk_create(tickets)
+        except IntegrityError:
+            codes = [ticket.short_code for ticket in tickets]
+            collided = len(set(codes)) < len(codes) or Ticket.objects.filter(short_code__in=codes).exists()
+            if not collided or attempt == SHORT_CODE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

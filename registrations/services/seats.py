@@ -23,6 +23,7 @@ from common.exceptions import NotFound
 from events.models import Event
 from notifications import outbox
 from registrations.models import Registration
+from registrations.services import email_holds
 
 
 class LockNotHeld(RuntimeError):
@@ -90,8 +91,12 @@ def hold_until(*, event: Event, now: dt.datetime) -> dt.datetime:
 
 
 def give_seat(registration: Registration, *, event: Event, now: dt.datetime) -> None:
-    """Confirm, or hold the seat until paid. Caller holds the event lock and checked capacity."""
-    if registration.payment_method == Registration.PaymentMethod.ONLINE and registration.paid_at is None:
+    """Confirm, or hold the seat until the emailed link is opened (``email_holds``) or until paid.
+    Caller holds the event lock and checked capacity."""
+    if email_holds.email_confirmation_required(event=event, registration=registration):
+        move(event, registration, Registration.Status.PENDING_EMAIL)
+        registration.hold_expires_at = email_holds.email_hold_until(event=event, now=now)
+    elif registration.payment_method == Registration.PaymentMethod.ONLINE and registration.paid_at is None:
         move(event, registration, Registration.Status.PENDING_PAYMENT)
         registration.hold_expires_at = hold_until(event=event, now=now)
     else:
@@ -117,21 +122,26 @@ def waitlist_promote_next(*, event: Event, now: dt.datetime | None = None) -> li
         give_seat(registration, event=event, now=now)
         registration.promoted_at = now
         registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "promoted_at", "updated_at"])
-        outbox.notify_registration(registration=registration, kind=outbox.Kind.PROMOTED)
+        if registration.status == Registration.Status.PENDING_EMAIL:  # the seat is theirs once they open the link
+            outbox.notify_registration(
+                registration=registration, kind=outbox.Kind.EMAIL_CONFIRM, params={"promoted": True}
+            )
+        else:
+            outbox.notify_registration(registration=registration, kind=outbox.Kind.PROMOTED)
         free -= registration.party_size
         promoted.append(registration)
     return promoted
 
 
 def expire_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registration]:
-    overdue = list(
-        Registration.objects.filter(event=event, status=Registration.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
-    )
+    """Holds past their time (unpaid, or the email link not opened) expire. Caller holds the lock."""
+    overdue = list(Registration.objects.filter(event=event, status__in=Registration.ON_HOLD, hold_expires_at__lte=now))
     for registration in overdue:
+        hold = "email" if registration.status == Registration.Status.PENDING_EMAIL else "payment"
         move(event, registration, Registration.Status.EXPIRED)
         registration.expired_at = now
         registration.save(update_fields=["status", "expired_at", "updated_at"])
-        outbox.notify_registration(registration=registration, kind=outbox.Kind.HOLD_EXPIRED)
+        outbox.notify_registration(registration=registration, kind=outbox.Kind.HOLD_EXPIRED, params={"hold": hold})
     return overdue
 
 
@@ -145,7 +155,7 @@ def waitlist_promote(*, event_id: int, now: dt.datetime | None = None) -> list[R
 
 
 def release_overdue_holds(*, event: Event, now: dt.datetime) -> list[Registration]:
-    """Expire unpaid holds past their time and pass the seats on. Caller holds the event lock.
+    """Expire holds past their time and pass the seats on. Caller holds the event lock.
 
     Done under the lock on every seat decision, so capacity never depends on when the beat
     task last ran.

@@ -461,3 +461,23 @@ def test_reload_without_network_still_scans(page, live_site, door):
     page.context.set_offline(False)
     page.wait_for_function("() => document.body.dataset.waiting === '0'", timeout=20_000)
     assert CheckIn.objects.get(registration=door.mei).source == "offline"
+
+
+def test_a_short_code_typed_offline_is_queued_and_checked_in_when_back(page, live_site, door):
+    """The ticket card's short code: online it is checked at once; offline the list cannot know
+    it (it holds no short codes), so it is saved and checked when the network is back."""
+    log_in_and_pick(page, live_site, door)
+    type_code(page, door.mei.tickets.get().short_code.lower())
+    assert wait_for_answer(page, "ok", "green")["name"] == "Mei Chen"
+
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.body.dataset.online === 'false'")
+    short = door.kenji.tickets.get().short_code
+    type_code(page, f"{short[:4]}-{short[4:]}")
+    answer = wait_for_answer(page, "unchecked", "amber")
+    assert "checked when the network is back" in answer["message"]
+    assert waiting(page) == 1
+
+    page.context.set_offline(False)
+    page.wait_for_function("() => document.body.dataset.waiting === '0'", timeout=20_000)
+    assert CheckIn.objects.get(registration=door.kenji).source == "offline"

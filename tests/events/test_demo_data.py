@@ -7,11 +7,17 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
+from checkin.models import CheckIn
+from checkin.selectors import open_sessions
 from demo.management.commands.demo_data import Calendar, demo_events
 from events.models import Event, Question, Session
 from events.services import Slot, localize, parse_recurrence, session_overlaps
+from notifications.models import Feedback
 from organizations.models import Category, Membership, Organization, Venue
+from registrations.models import Registration
+from reports.selectors.courses import course_summary
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 LANGUAGES = ("en", "zh-hans", "ja")
@@ -83,8 +89,9 @@ def test_demo_schedule_is_current_and_has_no_room_clashes():
     events = Event.objects.filter(organization__slug="chaoyang-international")
 
     past = [event for event in events.published() if event.sessions.filter(ends_at__gte=now).count() == 0]
-    assert len(past) == 1
-    upcoming = events.published().exclude(pk=past[0].pk)
+    assert {event.slug for event in past} == {"chaoyang-language-exchange-cafe", "chaoyang-paper-cutting-course"}
+    today = events.get(slug="chaoyang-newcomers-welcome-afternoon")
+    upcoming = events.published().exclude(pk__in=[event.pk for event in past]).exclude(pk=today.pk)
     for event in upcoming:
         first = event.sessions.first().starts_at
         assert now < first < now + dt.timedelta(weeks=6)
@@ -176,3 +183,66 @@ def test_demo_has_registrations_and_a_waiting_list():
     for event in Event.objects.all():
         counters = (event.seats_held, event.waitlist_count)
         assert counters == (lambda e: (e.seats_held, e.waitlist_count))(event_recount(event_id=event.pk))
+
+
+@pytest.mark.django_db(transaction=True)  # the confirmations go out on commit, as in `make run`
+def test_demo_output_is_short_and_ends_with_urls_and_logins(settings, mailoutbox):
+    settings.SITE_URL = "http://127.0.0.1:9101"
+    output = run_demo_data()
+
+    lines = output.strip().splitlines()
+    assert len(lines) < 40  # not the raw MIME of every demo email
+    assert "Content-Type:" not in output and "MIME-Version" not in output
+    assert "emails to demo residents (not sent" in output
+    assert mailoutbox == []  # counted, not sent (nor printed)
+    urls = [line.split()[-1] for line in lines[lines.index("Open:") + 1 :]]
+    assert "http://127.0.0.1:9101/scan/" in urls and "http://127.0.0.1:9101/organizer/reports/" in urls
+    assert all(url.startswith("http://127.0.0.1:9101/") for url in urls)
+    assert "volunteer" in output and "huiguan-demo" in output
+
+
+@pytest.mark.django_db
+def test_demo_has_a_session_open_for_checkin_now_with_people_in_and_to_come(client):
+
+    run_demo_data()
+    today = Event.objects.get(slug="chaoyang-newcomers-welcome-afternoon")
+    [session] = open_sessions(event=today, at=timezone.now())
+    registrations = Registration.objects.filter(event=today, status="confirmed")
+    assert registrations.count() >= 12
+    assert registrations.filter(party_size=3).exists()  # a party
+    inside = CheckIn.objects.filter(session=session, direction="in", reverted_at__isnull=True, is_duplicate=False)
+    assert 3 <= inside.values("registration").distinct().count() < registrations.count()
+    owing = [registration for registration in registrations if registration.owes_at_door]
+    assert owing and not any(r.pk in set(inside.values_list("registration_id", flat=True)) for r in owing)
+
+    # The scanner lists it for the volunteer.
+    assert client.login(username="volunteer", password="huiguan-demo")
+    sessions = client.get(reverse("checkin:sessions")).json()
+    assert session.pk in [row["id"] for row in sessions]
+
+
+@pytest.mark.django_db
+def test_demo_history_fills_the_reports_and_certificates():
+
+    run_demo_data()
+    cafe = Event.objects.get(slug="chaoyang-language-exchange-cafe")
+    assert cafe.registrations.count() >= 10
+    assert CheckIn.objects.filter(registration__event=cafe).count() >= 8
+    assert Feedback.objects.filter(registration__event=cafe).count() >= 5
+
+    course = Event.objects.get(slug="chaoyang-paper-cutting-course")
+    assert course.kind == "course" and course.sessions.filter(ends_at__lt=timezone.now()).count() == 6
+    summary = course_summary(event=course, sessions=list(course.sessions.all()), now=timezone.now())
+    assert 0 < summary["completed"] < summary["participants"]  # certificates, and people short of one
+    assert Feedback.objects.filter(registration__event=course).exists()
+
+
+@pytest.mark.django_db
+def test_every_demo_event_has_a_generated_cover_image():
+
+    run_demo_data()
+    for event in Event.objects.filter(organization__slug="chaoyang-international"):
+        assert event.image, event.slug
+        with Image.open(event.image.path) as image:
+            assert image.size == (1200, 630) and image.format == "JPEG"
+        assert all(event.title.get(code) and event.summary.get(code) for code in LANGUAGES)

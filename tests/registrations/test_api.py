@@ -61,7 +61,8 @@ def test_register_confirmed_with_ticket_and_calendar(api_client, event):
 
     ics = api_client.get(path_of(body["calendar_url"]))
     assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
-    assert b"METHOD:REQUEST" in ics.content
+    # A download, not an invitation to reply to: the email carries the METHOD:REQUEST one.
+    assert b"METHOD:PUBLISH" in ics.content and b"ATTENDEE" not in ics.content
 
 
 def test_full_event_waitlists_and_has_no_ticket(api_client, event):

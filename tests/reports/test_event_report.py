@@ -19,6 +19,7 @@ def test_registrations_by_status_in_registrations_and_seats(report):
         "total": {"registrations": 9, "seats": 13},
         "confirmed": {"registrations": 5, "seats": 8},
         "pending_payment": {"registrations": 1, "seats": 1},
+        "pending_email": {"registrations": 0, "seats": 0},
         "waitlisted": {"registrations": 1, "seats": 1},
         "cancelled": {"registrations": 1, "seats": 2},
         "expired": {"registrations": 1, "seats": 1},

@@ -21,6 +21,8 @@
 
   // The server's own check (registrations/tickets.py): canonical id, 86 base64url characters.
   const CODE_RE = /^HG1\.(0|[1-9][0-9]{0,18})\.([A-Za-z0-9_-]{86})$/;
+  // The ticket card's short code (registrations/shortcodes.py): 8 letters and digits, no look-alikes.
+  const SHORT_CODE_RE = /^[23456789ABCDEFGHJKMNPQRSTWXYZ]{8}$/;
   const MAX_CODE_LENGTH = 1000; // the batch endpoint's limit; longer junk is not worth queueing
 
   /** A scanner in keyboard mode appends a newline or tab; that is not part of the code. */
@@ -388,6 +390,9 @@
     if (row.status === "cancelled") return ["cancelled", gettext("This registration was cancelled.")];
     if (row.status === "expired") return ["cancelled", gettext("This registration expired without payment.")];
     if (row.status === "waitlisted") return ["unpaid", gettext("On the waiting list: no seat yet.")];
+    if (row.status === "pending_email") {
+      return ["unpaid", gettext("Email not confirmed yet: the seat is only held until the emailed link is opened.")];
+    }
     if (row.status === "pending_payment") {
       return ["unpaid", gettext("Not paid yet: the seat is only held until payment.")];
     }
@@ -413,6 +418,12 @@
    */
   async function decide(code, options) {
     const { list, marks, direction, now, formatTime, symbols } = options;
+    if (SHORT_CODE_RE.test(code.replace(/[\s\-·.]+/g, "").toUpperCase())) {
+      // A typed short code: the downloaded list holds no short codes (a list of eight-letter
+      // codes would be easy to reverse from their hashes), so it is checked when online.
+      const message = gettext("Cannot check this code offline. Saved: it will be checked when the network is back.");
+      return answer({ status: "unchecked", color: "amber", message, queue: true });
+    }
     if (!code || code.length > MAX_CODE_LENGTH || !CODE_RE.test(code)) {
       return answer({ status: "invalid", color: "red", message: gettext("Not a valid ticket.") });
     }

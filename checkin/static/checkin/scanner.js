@@ -102,6 +102,7 @@
 
   const REGISTRATION_STATUS = {
     pending_payment: () => gettext("Not paid"),
+    pending_email: () => gettext("Email not confirmed"),
     waitlisted: () => gettext("Waiting list"),
     cancelled: () => gettext("Cancelled"),
     expired: () => gettext("Expired"),

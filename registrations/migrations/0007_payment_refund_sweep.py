@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0003_idempotency_key_moved_to_common'),
+        ('registrations', '0006_email_confirmation_hold'),
     ]
 
     operations = [

@@ -1,0 +1,17 @@
+"""One event on the desk: its overview (the numbers of its card, its sessions, what to do next)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from organizer.selectors import cards as card_selectors
+from organizer.views.base import desk_page, desk_render, managed_event
+
+
+@require_GET
+@desk_page
+def event_overview(request: HttpRequest, slug: str) -> HttpResponse:
+    event = managed_event(request, slug)
+    (card,) = card_selectors.desk_event_cards(user=request.user, event_id=event.pk)
+    return desk_render(request, "organizer/event.html", {"card": card, "event": card.event}, event=card.event)
