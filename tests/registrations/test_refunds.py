@@ -16,8 +16,14 @@ from registrations import selectors
 from registrations.models import Payment, Registration, StripeEvent
 from registrations.services import payments
 from tests.notifications.test_integration import celery_broker
-from tests.registrations.test_stripe import paid_event, post_webhook, register, start_checkout  # noqa: F401
+from tests.factories import EventFactory
+from tests.registrations.test_stripe import post_webhook, register, start_checkout
 from tests.stripe_stub import checkout_event
+
+
+@pytest.fixture
+def paid_event(db):
+    return EventFactory(capacity=1, price=Decimal("80"), currency="CNY", payment_methods=["card"])
 
 
 def pay(api_client, event, event_id="evt_paid"):
