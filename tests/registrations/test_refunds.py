@@ -15,8 +15,8 @@ from django.utils import timezone
 from registrations import selectors
 from registrations.models import Payment, Registration, StripeEvent
 from registrations.services import payments
-from tests.notifications.test_integration import celery_broker
 from tests.factories import EventFactory
+from tests.notifications.test_integration import celery_broker
 from tests.registrations.test_stripe import post_webhook, register, start_checkout
 from tests.stripe_stub import checkout_event
 
