@@ -46,6 +46,8 @@ def _recycle_database_connections(sender=None, **kwargs) -> None:
 
 app.conf.beat_schedule = {
     "expire-payment-holds": {"task": "registrations.tasks.expire_payment_holds", "schedule": 60.0},
+    # Refunds always finish: re-queue refund_pending rows the queue missed or Stripe refused.
+    "sweep-refunds": {"task": "registrations.tasks.refunds_sweep", "schedule": 120.0},
     # The outbox (notifications/): leftovers and retries, reminders before sessions, feedback after events.
     "sweep-notifications": {
         "task": "notifications.tasks.sweep_notifications",

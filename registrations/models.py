@@ -165,6 +165,11 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Refunds always finish: the row is refund_pending before anything is queued; the sweeper
+    # re-queues it from refund_next_at on, backing off after each failed try (refund_attempts).
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
+    refund_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    refund_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]

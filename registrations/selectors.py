@@ -16,7 +16,7 @@ from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
-from registrations.models import CalendarFeed, Registration, RegistrationsLink
+from registrations.models import CalendarFeed, Payment, Registration, RegistrationsLink
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -252,3 +252,17 @@ def my_registrations(*, email: str) -> QuerySet[Registration]:
         .prefetch_related("tickets", Prefetch("event__sessions", queryset=sessions))
         .order_by("-created_at", "-id")
     )
+
+
+# After this many failed tries a refund needs a person (Stripe keeps refusing it).
+REFUND_ALERT_ATTEMPTS = 5
+
+
+def refunds_stuck(*, organization: Organization | None = None) -> QuerySet[Payment]:
+    """Refunds still pending after REFUND_ALERT_ATTEMPTS sweeps: what the organizer desk shows as an alert."""
+    payments = Payment.objects.filter(
+        status=Payment.Status.REFUND_PENDING, refund_attempts__gte=REFUND_ALERT_ATTEMPTS
+    ).select_related("registration__event")
+    if organization is not None:
+        payments = payments.filter(registration__event__organization=organization)
+    return payments.order_by("refund_requested_at", "id")

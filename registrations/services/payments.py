@@ -7,6 +7,7 @@ after the registration commits, refunds are queued with ``transaction.on_commit`
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from decimal import Decimal
 from functools import partial
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from audit import services as audit
 from audit.models import AuditAction
@@ -140,10 +142,48 @@ def webhook_parse(*, payload: bytes, signature: str | None) -> dict:
     if not signature:
         raise DomainError(_("Missing Stripe-Signature header."), code="invalid_signature")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE
+        )
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise DomainError(_("The webhook signature is not valid."), code="invalid_signature") from exc
-    return event.to_dict()
+    # Signed, but perhaps not an event (``[]``, no id, a text amount): read it ourselves, not with
+    # stripe's constructor, which fails on such bodies with errors no handler expects.
+    try:
+        body = json.loads(payload)
+    except ValueError as exc:
+        raise DomainError(_("The webhook body is not an event we can read."), code="invalid_event") from exc
+    webhook_check_shape(body)
+    return body
+
+
+# Stripe's ids are short ("evt_" + 24 characters); our column holds 255.
+EVENT_ID_MAX = 255
+AMOUNT_FIELDS = ("amount_total", "amount", "amount_refunded")
+
+
+def webhook_check_shape(body: object) -> None:
+    """A correctly signed body we cannot read is refused (400) before anything is stored, so a bad
+    delivery never leaves a half-processed event behind and Stripe shows the failure."""
+    bad = DomainError(_("The webhook body is not an event we can read."), code="invalid_event")
+    if not isinstance(body, dict):
+        raise bad
+    event_id, kind, data = body.get("id"), body.get("type"), body.get("data")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > EVENT_ID_MAX:
+        raise bad
+    if not isinstance(kind, str) or not kind or len(kind) > 100:
+        raise bad
+    if kind in HANDLED_TYPES:
+        obj = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(obj, dict):
+            raise bad
+        for field in AMOUNT_FIELDS:
+            value = obj.get(field)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise bad
+        currency = obj.get("currency")
+        if currency is not None and (not isinstance(currency, str) or len(currency) != 3):
+            raise bad
 
 
 HANDLED_TYPES = {
@@ -207,8 +247,18 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
         )
     if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING):
         return
+    paid_currency = (session.get("currency") or payment.currency).upper()
     if session.get("amount_total") is not None:
-        payment.amount = from_minor_units(int(session["amount_total"]), payment.currency)
+        paid = from_minor_units(int(session["amount_total"]), paid_currency)
+        if paid_currency != registration.currency.upper() or paid != registration.amount_due:
+            # Not what is due (a tampered or stale session): never confirm; the organizer reviews it.
+            payment.last_error = (
+                f"amount mismatch: paid {paid} {paid_currency}, due {registration.amount_due} {registration.currency}"
+            )
+            payment.save()
+            logger.warning("Checkout session %s: %s", session.get("id"), payment.last_error)
+            return
+        payment.amount = paid
     payment.status = Payment.Status.PAID
     payment.paid_at = now
     payment.payment_intent_id = session.get("payment_intent") or ""
@@ -241,10 +291,34 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
 # --- refunds ------------------------------------------------------------------------------------
 
 
+# The sweeper leaves a fresh refund to the queue for this long, then retries with back-off;
+# after selectors.REFUND_ALERT_ATTEMPTS tries the payment is listed for the organizer (refunds_stuck).
+REFUND_GRACE = dt.timedelta(minutes=5)
+REFUND_BACKOFF_MAX = dt.timedelta(hours=6)
+
+
+def refund_backoff(attempts: int) -> dt.timedelta:
+    return min(REFUND_GRACE * (2**attempts), REFUND_BACKOFF_MAX)
+
+
 def _queue_refund(payment: Payment) -> None:
+    now = timezone.now()
     payment.status = Payment.Status.REFUND_PENDING
-    payment.save(update_fields=["status"])
-    transaction.on_commit(partial(refund_payment.delay, payment_id=payment.pk))
+    payment.refund_requested_at = payment.refund_requested_at or now
+    payment.refund_next_at = now + REFUND_GRACE
+    payment.save(update_fields=["status", "refund_requested_at", "refund_next_at"])
+    transaction.on_commit(partial(refund_publish, payment.pk), robust=True)
+
+
+def refund_publish(payment_id: int) -> bool:
+    """Publish the refund task after commit. The row is already refund_pending, so a broker outage
+    is logged and left to the sweeper; it never turns the committed cancel into a 500."""
+    try:
+        refund_payment.apply_async(kwargs={"payment_id": payment_id}, retry_policy=outbox.PUBLISH_RETRY_POLICY)
+    except (BrokerError, OSError) as exc:
+        logger.warning("Broker unavailable, refund of payment %s left for the sweeper: %s", payment_id, exc)
+        return False
+    return True
 
 
 def refund_after_cancel(*, registration: Registration, event: Event, now: dt.datetime) -> None:
@@ -267,6 +341,33 @@ def refund_event_payments(*, event: Event) -> int:
     return len(payments)
 
 
+def refunds_sweep(*, now: dt.datetime | None = None) -> int:
+    """Re-queue refunds the queue never ran or Stripe refused (beat). Each one is claimed under its
+    row lock by moving refund_next_at on with back-off, so two sweepers never queue it twice."""
+    now = now or timezone.now()
+    due = list(
+        Payment.objects.filter(status=Payment.Status.REFUND_PENDING, refund_next_at__lte=now).values_list(
+            "pk", flat=True
+        )[:200]
+    )
+    queued = 0
+    for pk in due:
+        with transaction.atomic():
+            payment = (
+                Payment.objects.select_for_update()
+                .filter(pk=pk, status=Payment.Status.REFUND_PENDING, refund_next_at__lte=now)
+                .first()
+            )
+            if payment is None:
+                continue
+            payment.refund_attempts += 1
+            payment.refund_next_at = now + refund_backoff(payment.refund_attempts)
+            payment.save(update_fields=["refund_attempts", "refund_next_at"])
+            transaction.on_commit(partial(refund_publish, pk), robust=True)
+            queued += 1
+    return queued
+
+
 def payment_refund(*, payment_id: int) -> Payment:
     """Ask Stripe to refund. Idempotent: Stripe dedupes by our idempotency key, we by status."""
     payment = Payment.objects.get(pk=payment_id)
@@ -276,13 +377,19 @@ def payment_refund(*, payment_id: int) -> Payment:
         payment.last_error = "no payment intent to refund"
         payment.save(update_fields=["last_error"])
         return payment
-    refund = stripe_client().v1.refunds.create(
-        params={
-            "payment_intent": payment.payment_intent_id,
-            "metadata": {"registration_id": str(payment.registration_id)},
-        },
-        options={"idempotency_key": f"huiguan-refund-{payment.pk}"},
-    )
+    try:
+        refund = stripe_client().v1.refunds.create(
+            params={
+                "payment_intent": payment.payment_intent_id,
+                "metadata": {"registration_id": str(payment.registration_id)},
+            },
+            options={"idempotency_key": f"huiguan-refund-{payment.pk}"},
+        )
+    except stripe.StripeError as exc:
+        # Left refund_pending: the sweeper tries again after its back-off (same idempotency key).
+        Payment.objects.filter(pk=payment_id).update(last_error=f"refund failed: {exc}"[:1000])
+        logger.warning("Refund of payment %s failed, left for the sweeper: %s", payment_id, exc)
+        return payment
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         payment.refund_id = refund.id
@@ -337,3 +444,8 @@ def door_payment_record(*, registration_id: int, received_by, now: dt.datetime |
 )
 def refund_payment(self, *, payment_id: int) -> None:
     payment_refund(payment_id=payment_id)
+
+
+@shared_task(name="registrations.tasks.refunds_sweep")
+def refunds_sweep_task() -> int:
+    return refunds_sweep()
