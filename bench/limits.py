@@ -23,6 +23,7 @@ import uuid
 from functools import cache
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -30,41 +31,47 @@ from psycopg.types.json import Jsonb
 
 
 @cache
-def _insert(model_label: str, given: tuple[str, ...]) -> tuple[str, list]:
-    """``INSERT … RETURNING id`` for every concrete column of the model; the columns in ``given``
-    come per request, the others take their default, converted for the database once."""
+def _insert(model_label: str, given: tuple[str, ...]) -> tuple[str, tuple[tuple[str, object], ...]]:
+    """``INSERT … RETURNING id`` for every concrete column of the model, and per column either the
+    name of the value given per request (``given``) or its default, converted for the database
+    once ("now" for auto_now fields). Prepared once: a request only fills the values in."""
     from django.apps import apps
 
     model = apps.get_model(model_label)
-    columns, constants = [], []
+    columns, sources = [], []
     for field in model._meta.concrete_fields:
         if field.primary_key:
             continue
         columns.append(field.column)
         if field.attname in given:
-            constants.append(None)
+            sources.append((field.attname, None))
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            constants.append("now")
+            sources.append(("", _NOW))
+        elif callable(field.default):
+            sources.append(("", field))  # a fresh value per row (a unique short code, a token)
         else:
-            constants.append(field.get_db_prep_save(field.get_default(), connection))
+            sources.append(("", field.get_db_prep_save(field.get_default(), connection)))
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) VALUES ({placeholders}) RETURNING id'
-    return sql, constants
+    return sql, tuple(sources)
+
+
+_NOW = object()
 
 
 def _values(model_label: str, values: dict) -> tuple[str, list]:
-    from django.apps import apps
-
-    sql, constants = _insert(model_label, tuple(sorted(values)))
-    model = apps.get_model(model_label)
+    sql, sources = _insert(model_label, tuple(sorted(values)))
     now = timezone.now()
     row = []
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    for field, constant in zip(fields, constants, strict=True):
-        if field.attname in values:
-            row.append(values[field.attname])
+    for name, constant in sources:
+        if name:
+            row.append(values[name])
+        elif constant is _NOW:
+            row.append(now)
+        elif isinstance(constant, Field):
+            row.append(constant.get_db_prep_save(constant.get_default(), connection))
         else:
-            row.append(now if constant == "now" else constant)
+            row.append(constant)
     return sql, row
 
 

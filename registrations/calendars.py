@@ -149,9 +149,10 @@ def _uid_domain() -> str:
     return getattr(settings, "CALENDAR_UID_DOMAIN", None) or urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def session_uid(session: Session) -> str:
-    """Stable across renders, moves and cancellation: calendar apps match updates by it."""
-    return f"session-{session.pk}@{_uid_domain()}"
+def session_uid(session: Session, domain: str | None = None) -> str:
+    """Stable across renders, moves and cancellation: calendar apps match updates by it.
+    A feed passes ``domain`` once for all its sessions."""
+    return f"session-{session.pk}@{domain or _uid_domain()}"
 
 
 def event_url(event: Event) -> str:
@@ -258,7 +259,7 @@ def _vevent(
         summary = f"{summary} — {session_title}"
 
     vevent = VEvent()
-    vevent.add("uid", f"session-{session.pk}@{uid_domain or _uid_domain()}")
+    vevent.add("uid", session_uid(session, uid_domain))
     vevent.add("dtstamp", stamp)
     vevent.add("sequence", session.sequence + 1 if cancelling else session.sequence)
     vevent.add("dtstart", session.starts_at.astimezone(shared.zone))
