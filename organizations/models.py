@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,12 @@ class Organization(TranslatedMixin, models.Model):
     contact_email = models.EmailField(blank=True)
     default_language = models.CharField(max_length=10, default="en")
     timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
+    # The Weekly Bulletin goes out on this weekday (0 = Monday) at this hour, in ``timezone``.
+    bulletin_enabled = models.BooleanField(_("send the weekly bulletin"), default=True)
+    bulletin_weekday = models.PositiveSmallIntegerField(
+        _("bulletin weekday"), default=4, validators=[MaxValueValidator(6)]
+    )
+    bulletin_hour = models.PositiveSmallIntegerField(_("bulletin hour"), default=9, validators=[MaxValueValidator(23)])
     created_at = models.DateTimeField(auto_now_add=True)
     # Calendar feeds show the name: a change must reach their validators (registrations.selectors).
     updated_at = models.DateTimeField(auto_now=True)
