@@ -20,9 +20,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bench import harness
+from bench import harness, profile
 
 HERE = Path(__file__).resolve().parent
+PROFILE_OUT = HERE.parent / "var" / "bench" / "profile-checkin.txt"
 
 
 def build_fixture(tickets: int):
@@ -63,6 +64,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--open-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the real endpoint's run; summary by part (bench/profile.py)"
+    )
     args = parser.parse_args()
 
     database_url = harness.fresh_database("huiguan_bench_checkin")
@@ -112,14 +116,15 @@ def main() -> None:
             script=lua,
             script_args=[str(workdir / "limit.txt"), str(session_id), "2", token],
         )
-        scans = harness.wrk(
-            "POST /api/v1/checkin/ (distinct tickets)",
-            scan_url,
-            connections=args.connections,
-            seconds=args.seconds,
-            script=lua,
-            script_args=[str(workdir / "closed.txt"), str(session_id), "2", token],
-        )
+        with profile.record_if(args.profile, base.pid, PROFILE_OUT):
+            scans = harness.wrk(
+                "POST /api/v1/checkin/ (distinct tickets)",
+                scan_url,
+                connections=args.connections,
+                seconds=args.seconds,
+                script=lua,
+                script_args=[str(workdir / "closed.txt"), str(session_id), "2", token],
+            )
 
         def body(i: int) -> bytes:
             return json.dumps({"code": open_codes[i], "session": session_id, "nonce": str(uuid.uuid4())}).encode()
@@ -151,6 +156,8 @@ def main() -> None:
         f"database: {effective.count()} effective check-ins for {per_ticket} distinct tickets "
         f"({'no ticket counted twice' if per_ticket == effective.count() else 'DOUBLE COUNTED'})"
     )
+    if args.profile:
+        print(f"\nprofile of the real endpoint ({PROFILE_OUT}):\n{profile.summary(PROFILE_OUT)}")
     if per_ticket != effective.count() or scans.errors or steady.errors or limit.errors:
         raise SystemExit(1)
 

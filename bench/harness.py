@@ -133,6 +133,17 @@ def json_post(host: str, port: int | str, path: str, body: bytes, headers: dict[
     return head.encode() + body
 
 
+class Server(str):
+    """The server's base URL (``f"{base}/path"`` as before), and its master's ``pid`` for profilers."""
+
+    pid: int
+
+    def __new__(cls, base: str, pid: int) -> Server:
+        server = super().__new__(cls, base)
+        server.pid = pid
+        return server
+
+
 @contextmanager
 def gunicorn(database_url: str, *, workers: int = 4, log: Path | None = None, **env: str):
     """gunicorn on a free port; its output goes to ``log`` when given (the terminal otherwise)."""
@@ -172,7 +183,7 @@ def gunicorn(database_url: str, *, workers: int = 4, log: Path | None = None, **
                 if time.time() > deadline or process.poll() is not None:
                     raise RuntimeError("gunicorn did not come up") from None
                 time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

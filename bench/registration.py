@@ -14,9 +14,10 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from bench import harness
+from bench import harness, profile
 
 HERE = Path(__file__).resolve().parent
+PROFILE_OUT = HERE.parent / "var" / "bench" / "profile-registration.txt"
 
 
 def make_event(*, slug: str, capacity: int):
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the real endpoint's run; summary by part (bench/profile.py)"
+    )
     args = parser.parse_args()
 
     database_url = harness.fresh_database("huiguan_bench")
@@ -83,14 +87,15 @@ def main() -> None:
             script=HERE / "registration.lua",
             script_args=[f"l{run}"],
         )
-        register = harness.wrk(
-            "POST /events/{slug}/registrations/",
-            f"{base}/api/v1/events/throughput/registrations/",
-            connections=args.connections,
-            seconds=args.seconds,
-            script=HERE / "registration.lua",
-            script_args=[run],
-        )
+        with profile.record_if(args.profile, base.pid, PROFILE_OUT):
+            register = harness.wrk(
+                "POST /events/{slug}/registrations/",
+                f"{base}/api/v1/events/throughput/registrations/",
+                connections=args.connections,
+                seconds=args.seconds,
+                script=HERE / "registration.lua",
+                script_args=[run],
+            )
         flooded = harness.wrk(
             "flood a 200-seat event",
             f"{base}/api/v1/events/flood/registrations/",
@@ -118,6 +123,8 @@ def main() -> None:
         f"flood: {made} registrations → {confirmed} confirmed, {waitlisted} waitlisted "
         f"(capacity 200: {'no overbooking' if right else 'WRONG'})"
     )
+    if args.profile:
+        print(f"\nprofile of the real endpoint ({PROFILE_OUT}):\n{profile.summary(PROFILE_OUT)}")
     if not right or register.errors or bare.errors or limit.errors:
         raise SystemExit(1)
 
