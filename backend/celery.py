@@ -55,6 +55,7 @@ app.conf.beat_schedule = {
     },
     "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
     "send-feedback-requests": {"task": "notifications.tasks.send_feedback_requests", "schedule": 900.0},
+    "send-certificates": {"task": "notifications.tasks.send_certificates", "schedule": 900.0},
     # Personal data: registrations of events over for ANONYMISE_AFTER_DAYS lose name, email, answers.
     "anonymise-old-registrations": {
         "task": "registrations.tasks.anonymise_old_registrations",

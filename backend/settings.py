@@ -158,7 +158,6 @@ USE_I18N = True
 USE_TZ = True
 DEFAULT_EVENT_TIMEZONE = env.str("DEFAULT_EVENT_TIMEZONE", default="Asia/Shanghai")
 # Share of a course's held sessions a participant must attend for a certificate (reports app).
-COURSE_COMPLETION_THRESHOLD = env.float("COURSE_COMPLETION_THRESHOLD", default=0.75)
 # Registrations of events that ended this many days ago are anonymised by the daily beat task.
 ANONYMISE_AFTER_DAYS = env.int("ANONYMISE_AFTER_DAYS", default=365)
 if ANONYMISE_AFTER_DAYS < 1:

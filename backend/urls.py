@@ -37,6 +37,7 @@ urlpatterns = [
     path("scan/", include("checkin.page_urls")),
     path("organizer/reports/", include("reports.page_urls")),
     path("organizer/", include((organizer_urls.page_urlpatterns, "desk"))),
+    path("", include("reports.certificate_urls")),
     path("", include("notifications.urls")),
     path("", include((page_urls.urlpatterns + privacy_urls.page_urlpatterns, "pages"))),
 ]

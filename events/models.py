@@ -91,6 +91,17 @@ class Event(TranslatedMixin, models.Model):
             "until the link we email is opened (0 = off, confirmed at once)."
         ),
     )
+    # Courses: a participant completes (and gets a certificate) by attending at least this share of
+    # the held sessions (checkin/completion.py); 6 of 8 is exactly 75 %.
+    completion_threshold = models.PositiveSmallIntegerField(
+        _("completion threshold (%)"),
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "Courses: the share of held sessions a participant must attend to complete the course "
+            "and receive a certificate."
+        ),
+    )
     open_holds_per_domain = models.PositiveIntegerField(
         default=0,
         help_text=_(

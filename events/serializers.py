@@ -290,6 +290,12 @@ class EventWriteSerializer(serializers.Serializer):
     )
     checkin_opens_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
     reminder_hours = serializers.IntegerField(min_value=0, max_value=168, required=False)
+    completion_threshold = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Courses: per cent of held sessions a participant must attend to complete (default 75).",
+    )
     questions = QuestionWriteSerializer(many=True, required=False, max_length=50)
 
     def validate_spoken_languages(self, value):
@@ -350,6 +356,7 @@ class OrganizerEventSerializer(EventDetailSerializer):
             "open_holds_per_domain",
             "checkin_opens_minutes",
             "reminder_hours",
+            "completion_threshold",
             "seats_held",
             "recurrence_rule",
             "published_at",

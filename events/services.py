@@ -122,6 +122,7 @@ EVENT_FIELDS = {
     "open_holds_per_domain",
     "checkin_opens_minutes",
     "reminder_hours",
+    "completion_threshold",
 }
 
 

@@ -204,6 +204,12 @@ def feedback_url(registration: Registration, rating: int | None = None) -> str:
     return f"{settings.SITE_URL}{path}?{urlencode(query)}"
 
 
+def certificate_url(registration: Registration, seat: int) -> str:
+    """The certificate behind the attendee's manage link (served by the reports desk)."""
+    path = reverse("certificates:attendee", kwargs={"token": registration.manage_token, "seat": seat})
+    return f"{settings.SITE_URL}{path}"
+
+
 def _mail_domain() -> str:
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return address.rsplit("@", 1)[-1] if "@" in address else (urlsplit(settings.SITE_URL).hostname or "localhost")
@@ -235,6 +241,7 @@ def _check_relevant(notification: Notification, registration: Registration, now:
         Kind.CALENDAR_FEED: status != RS.CONFIRMED and "the registration is no longer confirmed",
         Kind.ANNOUNCEMENT: status not in Registration.ACTIVE and "the registration is no longer active",
         Kind.CHANGED: status not in Registration.ACTIVE and "the registration is no longer active",
+        Kind.CERTIFICATE: status != RS.CONFIRMED and "the registration is no longer confirmed",
     }
     reason = reasons.get(kind)
     if kind == Kind.REMINDER:
@@ -361,6 +368,12 @@ def _kind_context(notification: Notification, registration: Registration, langua
     elif kind == Kind.FEEDBACK_REQUEST:
         context["feedback_url"] = feedback_url(registration)
         context["rating_urls"] = [(rating, feedback_url(registration, rating)) for rating in range(1, 6)]
+    elif kind == Kind.CERTIFICATE:
+        names = {ticket.position: ticket.name or registration.name for ticket in registration.tickets.all()}
+        context["certificates"] = [
+            {"name": names.get(seat, registration.name), "url": certificate_url(registration, seat)}
+            for seat in params.get("seats", [0])
+        ]
     elif kind == Kind.ANNOUNCEMENT:
         parts = announcement_parts(notification.announcement, language, event.organization.default_language)
         context["parts"] = parts

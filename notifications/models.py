@@ -36,6 +36,7 @@ class Notification(models.Model):
         MANAGE_LINK = "manage_link", _("Manage link")
         CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
         MY_REGISTRATIONS = "my_registrations", _("My registrations link")
+        CERTIFICATE = "certificate", _("Certificate of completion")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

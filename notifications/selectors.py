@@ -7,11 +7,12 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
+from checkin import completion
 from checkin.models import CheckIn
 from common.i18n import normalize_language
 from events.models import Event, Session
 from notifications.models import Notification
-from registrations.models import Registration
+from registrations.models import Registration, Ticket
 
 MAX_REMINDER_HOURS = 168  # Event.reminder_hours is capped there
 # Feedback is asked for this long after an event's last session, and not for events older than the window.
@@ -81,6 +82,43 @@ def feedback_recipients(*, event: Event) -> QuerySet[Registration]:
         .only(*_ATTENDEE_FIELDS)
         .order_by("id")
     )
+
+
+# Certificates: offered once the course's last session is over, to each registration with a seat
+# that completed it (checkin/completion.py), within a window so an old course is not revisited.
+CERTIFICATE_DELAY = dt.timedelta(hours=1)
+CERTIFICATE_WINDOW = dt.timedelta(days=14)
+
+
+def courses_due_for_certificates(*, now: dt.datetime) -> QuerySet[Event]:
+    live = ~Q(sessions__status=Session.Status.CANCELLED)
+    return (
+        Event.objects.filter(status=Event.Status.PUBLISHED, kind=Event.Kind.COURSE)
+        .annotate(last_ends_at=Max("sessions__ends_at", filter=live))
+        .filter(last_ends_at__lte=now - CERTIFICATE_DELAY, last_ends_at__gt=now - CERTIFICATE_WINDOW)
+        .order_by("id")
+    )
+
+
+def certificate_recipients(*, event: Event, now: dt.datetime) -> dict[int, list[int]]:
+    """Confirmed registrations of this course not offered their certificate yet → the positions
+    of their seats that completed it (three queries for the whole course)."""
+    offered = Notification.objects.filter(registration=OuterRef("registration_id"), kind=Notification.Kind.CERTIFICATE)
+    tickets = list(
+        Ticket.objects.filter(
+            registration__event_id=event.pk,
+            registration__status=Registration.Status.CONFIRMED,
+            registration__anonymised_at__isnull=True,
+        )
+        .exclude(Exists(offered))
+        .select_related("registration")
+        .order_by("registration_id", "position")
+    )
+    seats: dict[int, list[int]] = {}
+    for done in completion.seat_completions(event=event, tickets=tickets, now=now):
+        if done.completed:
+            seats.setdefault(done.registration.pk, []).append(done.ticket.position)
+    return seats
 
 
 def notifications_due(*, now: dt.datetime, limit: int = 500) -> list[int]:

@@ -58,6 +58,23 @@ def feedback_requests_enqueue(*, now: dt.datetime | None = None) -> int:
     return count
 
 
+def certificates_enqueue(*, now: dt.datetime | None = None) -> int:
+    """After a course's last session: offer each participant who completed it their certificate
+    (the manage page's link, per seat), once per registration (the row's dedupe key)."""
+    now = now or timezone.now()
+    count = 0
+    for event in selectors.courses_due_for_certificates(now=now):
+        with transaction.atomic():
+            seats = selectors.certificate_recipients(event=event, now=now)
+            registrations = Registration.objects.filter(pk__in=list(seats)).order_by("id")
+            rows = [
+                outbox.row(registration=registration, kind=Kind.CERTIFICATE, params={"seats": seats[registration.pk]})
+                for registration in registrations
+            ]
+            count += len(outbox.insert(rows))
+    return count
+
+
 # --- feedback ----------------------------------------------------------------------------------
 
 
@@ -88,6 +105,12 @@ def feedback_submit(*, registration: Registration, rating: int, comment: str = "
 def send_reminders() -> int:
     """Beat, every few minutes: record reminders for sessions whose reminder time has come."""
     return reminders_enqueue()
+
+
+@shared_task(ignore_result=True, name="notifications.tasks.send_certificates")
+def send_certificates() -> int:
+    """Beat: after a course's last session, send its certificate link to those who completed it."""
+    return certificates_enqueue()
 
 
 @shared_task(ignore_result=True, name="notifications.tasks.send_feedback_requests")

@@ -35,7 +35,7 @@ EVENT_SECTIONS = (
         _("Price and payment"),
         ("price", "currency", "payment_methods", "allow_pay_at_door", "payment_hold_minutes"),
     ),
-    (_("Reminders and check-in"), ("reminder_hours", "checkin_opens_minutes")),
+    (_("Reminders and check-in"), ("reminder_hours", "checkin_opens_minutes", "completion_threshold")),
 )
 
 
@@ -138,6 +138,17 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         label=_("Check-in opens (minutes before)"),
         help_text=_("Check-in opens this many minutes before a session starts."),
     )
+    completion_threshold = forms.IntegerField(
+        required=False,  # events have no use for it; blank = the default 75 %
+        min_value=1,
+        max_value=100,
+        initial=75,
+        label=_("completion threshold (%)"),
+        help_text=_(
+            "Courses: the share of held sessions a participant must attend to complete the course "
+            "and receive a certificate."
+        ),
+    )
 
     def __init__(self, *args, organizations, event: Event | None = None, **kwargs):
         self.event = event
@@ -170,6 +181,9 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         """The bound fields grouped into the guided form's steps."""
         for legend, names in EVENT_SECTIONS:
             yield legend, [self[name] for name in names if name in self.fields]
+
+    def clean_completion_threshold(self) -> int:
+        return self.cleaned_data.get("completion_threshold") or Event._meta.get_field("completion_threshold").default
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()

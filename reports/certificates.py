@@ -24,8 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from checkin.completion import Completion
 from events.models import Event
-from reports.selectors.courses import Completion
 
 LATIN, LATIN_BOLD = "Helvetica", "Helvetica-Bold"
 CJK_FONTS = {"zh-hans": "STSong-Light", "ja": "HeiseiMin-W3", "ko": "HYSMyeongJo-Medium"}

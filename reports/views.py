@@ -18,11 +18,16 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
 
+from checkin.completion import participant_completion
 from common.exceptions import InvalidInput, NotFound
+from common.pages import not_found, private_page
 from events.models import Event, Session
 from organizations import access
+from registrations.decorators import by_manage_token
 from reports import charts, selectors
+from reports.certificates import certificate_pdf
 from reports.charts import DARK, LIGHT, Series
 from reports.selectors.common import zone
 
@@ -420,3 +425,23 @@ def report_index(request: HttpRequest) -> HttpResponse:
         for org in access.managed_organizations(user=request.user)
     ]
     return render(request, "reports/index.html", {"events": rows, "organizations": organizations})
+
+
+# --- the attendee's own certificate (private manage link) -----------------------------------------
+
+
+@private_page
+@require_GET
+@by_manage_token
+def attendee_certificate(request: HttpRequest, registration, seat: int) -> HttpResponse:
+    """A participant's certificate, from the attendee's manage link: the same PDF the organizer
+    downloads, for a seat of this registration that completed its course; otherwise a page
+    saying it is not (yet) available."""
+    completion = participant_completion(event=registration.event, registration_id=registration.pk, seat=seat)
+    if completion is None or not completion.completed or registration.anonymised_at is not None:
+        return not_found(request, _("There is no certificate for this seat (yet)."))
+    response = HttpResponse(
+        certificate_pdf(completion=completion, event=registration.event), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="certificate-{registration.event.slug}-{seat}.pdf"'
+    return response

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from checkin import completion as completion_of
 from common.exceptions import AlreadyRegistered, DomainError, InvalidInput, NotFound
 from common.i18n import active_language, pick
 from common.pages import lang_query, not_found, page_context, private_page
@@ -199,6 +200,19 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
         context["timezone_label"] = presentation.timezone_label(event.timezone, language)
         if upcoming and event.status != Event.Status.CANCELLED:
             context["google_url"] = google_calendar_url(event=event, session=upcoming[0], language=language)
+        # A course's participants who reached its threshold download their certificate here.
+        context["certificates"] = [
+            {
+                "name": completion.ticket.name or registration.name,
+                "attended": len(completion.attended),
+                "held": len(completion.held),
+                "url": reverse(
+                    "certificates:attendee",
+                    kwargs={"token": registration.manage_token, "seat": completion.ticket.position},
+                ),
+            }
+            for completion in completion_of.completed_seats(registration=registration)
+        ]
     return page_context(request, **context)
 
 

@@ -14,22 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import get_language_info
 
+from checkin.completion import EFFECTIVE_IN, is_held, sessions_needed, threshold_of  # noqa: F401 (shared)
 from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
 from registrations.models import Registration
 
-DEFAULT_COMPLETION_THRESHOLD = Fraction(3, 4)
-
 CONFIRMED = Registration.Status.CONFIRMED
-EFFECTIVE_IN = Q(direction="in", is_duplicate=False, reverted_at__isnull=True)
 
 
 def effective_in(prefix: str = "") -> Q:
@@ -39,30 +36,6 @@ def effective_in(prefix: str = "") -> Q:
 
 def held_sessions_q(*, now: dt.datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}starts_at__lte": now}) & ~Q(**{f"{prefix}status": Session.Status.CANCELLED})
-
-
-def is_held(session: Session, *, now: dt.datetime) -> bool:
-    return session.status != Session.Status.CANCELLED and session.starts_at <= now
-
-
-def completion_threshold() -> Fraction:
-    """``COURSE_COMPLETION_THRESHOLD`` (a fraction of held sessions, default 0.75) as an exact ratio,
-    so 6 of 8 sessions is 0.75 and complete, never 0.7499999."""
-    value = getattr(settings, "COURSE_COMPLETION_THRESHOLD", None)
-    if value is None:
-        return DEFAULT_COMPLETION_THRESHOLD
-    threshold = Fraction(str(value))
-    if not 0 < threshold <= 1:
-        raise ValueError("COURSE_COMPLETION_THRESHOLD must be in (0, 1].")
-    return threshold
-
-
-def sessions_needed(*, held: int, threshold: Fraction) -> int:
-    """Fewest attended sessions that reach the threshold (0 held sessions: nobody can complete)."""
-    if held == 0:
-        return 0
-    product = threshold * held
-    return -(-product.numerator // product.denominator)  # ceil without floats
 
 
 def rate(part: int, whole: int) -> float | None:

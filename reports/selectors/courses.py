@@ -2,9 +2,9 @@
 
 A **participant** is a seat (ticket) of a confirmed registration: a registrant who brings a
 guest to a course brings a second participant, with their own check-ins and certificate.
-**Completion** = sessions attended / sessions held, complete at ``COURSE_COMPLETION_THRESHOLD``
-(default 0.75) — i.e. at least ``sessions_needed`` sessions; a course with no held session yet
-has no completions.
+**Completion** = sessions attended / sessions held, complete at the course's
+``completion_threshold`` (default 75 %) — i.e. at least ``sessions_needed`` sessions; a course
+with no held session yet has no completions (definitions in ``checkin/completion.py``).
 """
 
 from __future__ import annotations
@@ -17,18 +17,20 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from checkin.completion import Completion
+from checkin.completion import participant_completion as completion_of
 from checkin.models import CheckIn
 from common.exceptions import NotFound
 from events.models import Event, Session
-from registrations.models import Registration, Ticket
+from registrations.models import Ticket
 from reports.selectors.common import (
     CONFIRMED,
     EFFECTIVE_IN,
-    completion_threshold,
     event_sessions,
     is_held,
     rate,
     sessions_needed,
+    threshold_of,
 )
 
 
@@ -60,7 +62,7 @@ def participants(*, event: Event) -> QuerySet[Ticket]:
 def course_summary(*, event: Event, sessions: list[Session], now: dt.datetime) -> dict:
     """Held sessions, the threshold, and how many participants attended 0, 1, 2… of them (one query)."""
     held_ids = [session.pk for session in sessions if is_held(session, now=now)]
-    threshold = completion_threshold()
+    threshold = threshold_of(event)
     needed = sessions_needed(held=len(held_ids), threshold=threshold)
     rows = (
         participants(event=event)
@@ -108,7 +110,7 @@ def attendance_table(*, event: Event, now: dt.datetime | None = None) -> Attenda
     now = now or timezone.now()
     sessions = [s for s in event_sessions(event=event) if s.status != Session.Status.CANCELLED]
     held_ids = [s.pk for s in sessions if is_held(s, now=now)]
-    threshold = completion_threshold()
+    threshold = threshold_of(event)
     rows = (
         participants(event=event)
         .select_related("registration")
@@ -135,42 +137,11 @@ def attendance_table(*, event: Event, now: dt.datetime | None = None) -> Attenda
     )
 
 
-@dataclass
-class Completion:
-    ticket: Ticket
-    registration: Registration
-    held: list[Session]
-    attended: list[Session]
-    needed: int
-
-    @property
-    def completed(self) -> bool:
-        return bool(self.held) and len(self.attended) >= self.needed
-
-
 def participant_completion(*, event: Event, registration_id: int, seat: int = 0, now=None) -> Completion:
     """One participant's completion. Not found unless a confirmed seat of this course."""
-    now = now or timezone.now()
     if event.kind != Event.Kind.COURSE:
         raise NotFound("Certificates are issued for courses.")
-    ticket = (
-        participants(event=event)
-        .select_related("registration")
-        .filter(registration_id=registration_id, position=seat)
-        .first()
-    )
-    if ticket is None:
+    completion = completion_of(event=event, registration_id=registration_id, seat=seat, now=now)
+    if completion is None:
         raise NotFound()
-    held = [s for s in event_sessions(event=event) if is_held(s, now=now)]
-    attended_ids = set(
-        CheckIn.objects.filter(EFFECTIVE_IN, ticket_id=ticket.pk, session_id__in=[s.pk for s in held]).values_list(
-            "session_id", flat=True
-        )
-    )
-    return Completion(
-        ticket=ticket,
-        registration=ticket.registration,
-        held=held,
-        attended=[s for s in held if s.pk in attended_ids],
-        needed=sessions_needed(held=len(held), threshold=completion_threshold()),
-    )
+    return completion

@@ -5,6 +5,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from events.models import Event
 from tests.factories import EventFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,11 +57,11 @@ def test_completion_summary(course, owner_client):
     }
 
 
-def test_threshold_comes_from_settings(course, owner_client, settings):
-    settings.COURSE_COMPLETION_THRESHOLD = 1
+def test_threshold_is_the_courses_own(course, owner_client):
+    Event.objects.filter(pk=course.event.pk).update(completion_threshold=100)
     summary = owner_client.get(BASE + "/").json()["course"]
-    assert (summary["sessions_needed"], summary["completed"]) == (4, 1)
-    settings.COURSE_COMPLETION_THRESHOLD = 0.5
+    assert (summary["threshold"], summary["sessions_needed"], summary["completed"]) == (1.0, 4, 1)
+    Event.objects.filter(pk=course.event.pk).update(completion_threshold=50)
     summary = owner_client.get(BASE + "/").json()["course"]
     assert (summary["sessions_needed"], summary["completed"]) == (2, 4)
 

@@ -542,6 +542,15 @@ ROWS = [
     ),
     Row(
         "GET",
+        "manage/<str:token>/certificate/<int:seat>.pdf",
+        lambda w, r: f"/manage/{link_token(w, r)}/certificate/0.pdf",
+        "attendee",
+        "404 404 404 404 404 404 404 404",
+        note="this world's event is no course: nobody has a certificate (the holder's own is in "
+        "tests/reports/test_attendee_certificate.py; another seat's or link's is 404 there)",
+    ),
+    Row(
+        "GET",
         "manage/<str:token>/data.json",
         lambda w, r: f"/manage/{link_token(w, r)}/data.json",
         "attendee",
