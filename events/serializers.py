@@ -24,6 +24,7 @@ from events.limits import (
     CHOICE_VALUE_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     MAX_CHOICES,
+    MAX_QUESTIONS,
     NOTES_MAX_LENGTH,
     SUMMARY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -296,7 +297,7 @@ class EventWriteSerializer(serializers.Serializer):
         required=False,
         help_text="Courses: per cent of held sessions a participant must attend to complete (default 75).",
     )
-    questions = QuestionWriteSerializer(many=True, required=False, max_length=50)
+    questions = QuestionWriteSerializer(many=True, required=False, max_length=MAX_QUESTIONS)
 
     def validate_spoken_languages(self, value):
         unknown = [code for code in value if code.lower() not in KNOWN_LANGUAGE_CODES]

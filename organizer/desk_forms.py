@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import SpokenLanguagesField, TranslationsField, TranslationsFormMixin, language_choices
-from events.limits import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
-from events.models import Event, timezone_choices
+from events.limits import DESCRIPTION_MAX_LENGTH, MAX_CHOICES, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
+from events.models import Event, Question, timezone_choices
 from events.recurrence import localize
 from events.services import EVENT_FIELDS
 from organizations.models import Category, Organization, Venue
@@ -309,3 +310,86 @@ class DuplicateForm(forms.Form):
         if Event.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("Another event already uses this address (slug)."))
         return slug
+
+
+class DeskQuestionForm(TranslationsFormMixin, forms.Form):
+    """One registration question: its label per language, the kind of answer, and for a choice
+    its options (one per line, the lines of each language in the same order)."""
+
+    label = TranslationsField(max_length=TITLE_MAX_LENGTH, label=_("Question"))
+    kind = forms.ChoiceField(label=_("Kind of answer"), choices=Question.Kind.choices, initial=Question.Kind.TEXT)
+    options = TranslationsField(
+        required=False,
+        multiline=True,
+        rows=5,
+        max_length=MAX_CHOICES * (TITLE_MAX_LENGTH + 1),
+        label=_("Options"),
+        help_text=_(
+            "For a choice: one option per line, in the same order in every language (answers are kept "
+            "per line, so add new options at the end)."
+        ),
+    )
+    required = forms.BooleanField(required=False, label=_("Required"))
+    show_at_checkin = forms.BooleanField(
+        required=False, label=_("Show at check-in"), help_text=_("The volunteer at the door sees the answer.")
+    )
+
+    def __init__(self, *args, event: Event, question: Question | None = None, **kwargs):
+        self.event, self.question = event, question
+        if question is not None:
+            kwargs.setdefault("initial", self.initial_for(question))
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def initial_for(question: Question) -> dict:
+        lines: dict[str, list[str]] = {}
+        for choice in question.choices or []:
+            for language, text in (choice.get("label") or {}).items():
+                lines.setdefault(language, []).append(text)
+        return {
+            "label": question.label,
+            "kind": question.kind,
+            "options": {language: "\n".join(texts) for language, texts in lines.items()},
+            "required": question.required,
+            "show_at_checkin": question.show_at_checkin,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        label = cleaned.get("label") or {}
+        if "label" in cleaned and not label.get(self.event.default_language):
+            self.add_error("label", _("Write the question in the event's default language."))
+        if cleaned.get("kind") == Question.Kind.CHOICE:
+            rows = self._option_rows(cleaned.get("options") or {})
+            if len(rows) < 2:
+                self.add_error("options", _("A choice needs at least two options."))
+            elif len(rows) > MAX_CHOICES:
+                self.add_error("options", _("At most %(max)d options.") % {"max": MAX_CHOICES})
+            cleaned["choices"] = self._choices(rows)
+        else:
+            cleaned["choices"] = []
+        return cleaned
+
+    def _option_rows(self, options: dict[str, str]) -> list[dict[str, str]]:
+        """Line n of every language is option n (a language with fewer lines lacks those options)."""
+        per_language = {
+            language: [line.strip() for line in text.splitlines() if line.strip()] for language, text in options.items()
+        }
+        count = max((len(lines) for lines in per_language.values()), default=0)
+        return [
+            {language: lines[n] for language, lines in per_language.items() if n < len(lines)} for n in range(count)
+        ]
+
+    def _choices(self, rows: list[dict[str, str]]) -> list[dict]:
+        """Existing options keep their stored value by position, so answers given stay readable."""
+        known = [choice.get("value") for choice in (self.question.choices if self.question else [])]
+        taken, choices = set(known), []
+        for n, label in enumerate(rows):
+            value = known[n] if n < len(known) else None
+            if not value:
+                value = slugify(label.get("en", "")) or f"option-{n + 1}"
+                while value in taken:
+                    value = f"{value}-{n + 1}"
+            taken.add(value)
+            choices.append({"value": value, "label": label})
+        return choices

@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from common.throttling import throttle_login
 from organizer import apis
-from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team
+from organizer.views import actions, auth, editing, events, home, messages, questions, registrations, sessions, team
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
@@ -36,6 +36,11 @@ page_urlpatterns = [
     path("events/<slug:slug>/sessions/generate/", sessions.sessions_generate, name="event-sessions-generate"),
     path("events/<slug:slug>/sessions/<int:pk>/", sessions.session_edit, name="session-edit"),
     path("events/<slug:slug>/sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
+    path("events/<slug:slug>/questions/", questions.questions_page, name="event-questions"),
+    path("events/<slug:slug>/questions/new/", questions.question_edit, name="question-new"),
+    path("events/<slug:slug>/questions/<slug:key>/", questions.question_edit, name="question-edit"),
+    path("events/<slug:slug>/questions/<slug:key>/move/", questions.question_move, name="question-move"),
+    path("events/<slug:slug>/questions/<slug:key>/delete/", questions.question_delete, name="question-delete"),
     path("events/<slug:slug>/preview/", actions.event_preview, name="event-preview"),
     path("events/<slug:slug>/publish/", actions.event_publish, name="event-publish"),
     path("events/<slug:slug>/cancel/", actions.event_cancel, name="event-cancel"),

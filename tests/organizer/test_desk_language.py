@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.utils import timezone
 
+from events.models import Question
 from tests.factories import EventFactory, RegistrationFactory
 from tests.organizer.helpers import desk_client, desk_world
 
@@ -93,6 +94,10 @@ def desk_pages(w) -> dict[str, tuple[str, str, dict | None]]:
         "cancel": ("get", base + "cancel/", None),
         "duplicate": ("get", base + "duplicate/", None),
         "preview": ("get", base + "preview/", None),
+        "questions": ("get", base + "questions/", None),
+        "question new": ("get", base + "questions/new/", None),
+        "question errors": ("post", base + "questions/new/", {"kind": "choice", "options_en": "one"}),
+        "question": ("get", base + "questions/diet/", None),
     }
 
 
@@ -100,6 +105,9 @@ def desk_pages(w) -> dict[str, tuple[str, str, dict | None]]:
 def test_no_english_names_on_desk_pages(language):
     w = desk_world()
     RegistrationFactory(event=w.event)
+    Question.objects.create(
+        event=w.event, key="diet", kind="choice", label={"en": "Diet"}, choices=[{"value": "v", "label": {"en": "V"}}]
+    )
     EventFactory(organization=w.org, status="draft", title={"en": "Only English"})
     names = english_names(LOCALES[language])
     assert {"Capacity", "Waiting list", "Price", "Venue"} <= names  # the scan looks for what matters

@@ -41,7 +41,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from events.models import Event
+from events.models import Event, Question
 from organizations.models import Membership
 from registrations.confirm_links import confirm_token
 from tests.factories import (
@@ -100,6 +100,7 @@ def build_world() -> SimpleNamespace:
 
     w.event = EventFactory(organization=w.org, slug="tea-evening", with_session=False, capacity=20, max_guests=1)
     w.session = SessionFactory(event=w.event, starts_at=timezone.now() - timezone.timedelta(minutes=10))
+    Question.objects.create(event=w.event, key="diet", label={"en": "Dietary needs"})
     w.venue = w.event.venue
     w.draft = EventFactory(
         organization=w.org, slug="tea-draft", status=Event.Status.DRAFT, title={"en": "Unannounced tea plan"}
@@ -1113,6 +1114,63 @@ DESK_ROWS += [
         "POST",
         D + "sessions/<int:pk>/cancel/",
         lambda w, r: f"/organizer/events/tea-evening/sessions/{w.session.pk}/cancel/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row("GET", D + "questions/", const("/organizer/events/tea-evening/questions/"), "organizer", DESK, owner="200"),
+    Row(
+        "GET",
+        D + "questions/new/",
+        const("/organizer/events/tea-evening/questions/new/"),
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        D + "questions/new/",
+        const("/organizer/events/tea-evening/questions/new/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"label_en": "Level", "kind": "text"},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "GET",
+        D + "questions/<slug:key>/",
+        const("/organizer/events/tea-evening/questions/diet/"),
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        D + "questions/<slug:key>/",
+        const("/organizer/events/tea-evening/questions/diet/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"label_en": "Diet", "kind": "text"},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "questions/<slug:key>/move/",
+        const("/organizer/events/tea-evening/questions/diet/move/"),
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"direction": "up"},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "questions/<slug:key>/delete/",
+        const("/organizer/events/tea-evening/questions/diet/delete/"),
         "organizer",
         DESK_WRITE,
         body=lambda w: {},
