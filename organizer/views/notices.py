@@ -188,6 +188,7 @@ def bulletin_page(request: HttpRequest) -> HttpResponse:
             scheduled_at=when,
             zone=str(bulletins.organization_zone(organization)),
             has_content=bulletins.has_content(organization=organization, now=now),
+            this_week=week == bulletins.week_start_of(organization=organization, moment=now),
             versions=[{"code": code, "name": language_name(code), "current": code == language} for code in contents],
             language=language,
             subject=contents[language]["subject"],
@@ -205,7 +206,8 @@ def bulletin_send_now(request: HttpRequest) -> HttpResponse:
     _organizations, organization = chosen_organization(request)
     if organization is None:
         raise Http404
-    week, _when = bulletins.next_issue(organization=organization)
+    # This week's issue, early (a second click, or the schedule later, finds it sent).
+    week = bulletins.week_start_of(organization=organization, moment=timezone.now())
     bulletin = bulletins.bulletin_send(organization=organization, week_start=week, user=request.user)
     if bulletin is None:
         if bulletins.has_content(organization=organization, now=timezone.now()):
