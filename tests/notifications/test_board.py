@@ -213,3 +213,25 @@ def test_the_next_issue_and_its_time():
     Bulletin.objects.create(organization=org, week_start=week, contents={})
     week, when = bulletins.next_issue(organization=org, now=now)
     assert week == dt.date(2027, 3, 8) and when == dt.datetime(2027, 3, 8, 7, tzinfo=dt.UTC)  # 08:00 CET
+
+
+def test_the_schedule_follows_daylight_saving_time():
+    """09:00 on Fridays in New York is 14:00 UTC in winter and 13:00 UTC in summer."""
+    org = bulletin_org(timezone="America/New_York")
+    winter = bulletins.scheduled_at(organization=org, week_start=dt.date(2027, 3, 8))
+    summer = bulletins.scheduled_at(organization=org, week_start=dt.date(2027, 3, 15))  # DST began on 14 March
+    assert winter == dt.datetime(2027, 3, 12, 14, tzinfo=dt.UTC)
+    assert summer == dt.datetime(2027, 3, 19, 13, tzinfo=dt.UTC)
+    event = EventFactory(organization=org, with_session=False)
+    SessionFactory(event=event, starts_at=dt.datetime(2027, 3, 22, 10, tzinfo=dt.UTC))
+    assert bulletins.bulletins_send_due(now=dt.datetime(2027, 3, 19, 12, 45, tzinfo=dt.UTC)) == []
+    assert len(bulletins.bulletins_send_due(now=dt.datetime(2027, 3, 19, 13, 0, tzinfo=dt.UTC))) == 1
+
+
+def test_the_week_boundary_is_the_organizations_monday():
+    """Sunday 23:30 UTC is already Monday in Tokyo: that moment belongs to Tokyo's next week."""
+    org = bulletin_org(timezone="Asia/Tokyo")
+    moment = dt.datetime(2027, 3, 7, 23, 30, tzinfo=dt.UTC)
+    assert bulletins.week_start_of(organization=org, moment=moment) == dt.date(2027, 3, 8)
+    utc = bulletin_org(timezone="UTC", slug="utc")
+    assert bulletins.week_start_of(organization=utc, moment=moment) == dt.date(2027, 3, 1)
