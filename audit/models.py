@@ -29,6 +29,13 @@ class AuditAction(models.TextChoices):
     CHECKIN_REVERT = "checkin.revert", pgettext_lazy("audit log", "Check-in undone")
     ANNOUNCEMENT_SEND = "announcement.send", pgettext_lazy("audit log", "Announcement sent")
     EXPORT = "export.csv", pgettext_lazy("audit log", "Report exported")
+    # --- board: notices and the weekly bulletin
+    NOTICE_CREATE = "notice.create", pgettext_lazy("audit log", "Notice created")
+    NOTICE_UPDATE = "notice.update", pgettext_lazy("audit log", "Notice changed")
+    NOTICE_PUBLISH = "notice.publish", pgettext_lazy("audit log", "Notice published")
+    NOTICE_WITHDRAW = "notice.withdraw", pgettext_lazy("audit log", "Notice withdrawn")
+    BULLETIN_SEND = "bulletin.send", pgettext_lazy("audit log", "Weekly bulletin sent")
+    # ---
     ADMIN_ADD = "admin.add", pgettext_lazy("audit log", "Added in the admin")
     ADMIN_CHANGE = "admin.change", pgettext_lazy("audit log", "Changed in the admin")
     ADMIN_DELETE = "admin.delete", pgettext_lazy("audit log", "Deleted in the admin")

@@ -20,6 +20,7 @@ app.conf.imports = (
     "notifications.sending",
     "notifications.services",
     "privacy.services",
+    "notifications.bulletins",  # board: the weekly bulletin's beat task
 )
 app.autodiscover_tasks()
 
@@ -63,4 +64,6 @@ app.conf.beat_schedule = {
     },
     # Image files a rolled-back or killed upload left behind (events/services.event_images_sweep).
     "sweep-orphan-images": {"task": "events.tasks.sweep_orphan_images", "schedule": crontab(hour=4, minute=10)},
+    # board: each organization's Weekly Bulletin at its weekday and hour, in its time zone (notifications/bulletins.py).
+    "send-bulletins": {"task": "notifications.tasks.send_bulletins", "schedule": crontab(minute="*/15")},
 }

@@ -83,6 +83,8 @@ def demo_urls(*, organization: Organization) -> list[tuple[str, str]]:
     urls = [
         ("events", f"{base}/"),
         ("my registrations", f"{base}/my/"),
+        ("notice board", f"{base}/notices/"),  # board
+        ("weekly bulletin", f"{base}/bulletin/"),
         ("scanner (volunteer)", f"{base}/scan/"),
         ("reports (organizer)", f"{base}/organizer/reports/"),
         ("admin (organizer)", f"{base}/admin/"),

@@ -12,13 +12,26 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from common.throttling import throttle_login
-from organizer import apis
-from organizer.views import actions, auth, editing, events, home, messages, questions, registrations, sessions, team
+from organizer import apis, notices_api
+from organizer.views import (
+    actions,
+    auth,
+    editing,
+    events,
+    home,
+    messages,
+    notices,
+    questions,
+    registrations,
+    sessions,
+    team,
+)
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
 router.register("sessions", apis.OrganizerSessionViewSet, basename="organizer-session")
 router.register("venues", apis.OrganizerVenueViewSet, basename="organizer-venue")
+router.register("notices", notices_api.OrganizerNoticeViewSet, basename="organizer-notice")  # board
 
 api_urlpatterns = [
     path("organizer/", include(router.urls)),
@@ -63,4 +76,15 @@ page_urlpatterns += [
     path("team/tokens/", team.token_issue, name="team-token-issue"),
     path("team/tokens/<int:pk>/revoke/", team.token_revoke, name="team-token-revoke"),
     path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
+]
+
+# Notices and the Weekly Bulletin (board).
+page_urlpatterns += [
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/new/", notices.notice_new, name="notice-new"),
+    path("notices/<int:pk>/", notices.notice_edit, name="notice-edit"),
+    path("notices/<int:pk>/publish/", notices.notice_publish, name="notice-publish"),
+    path("notices/<int:pk>/withdraw/", notices.notice_withdraw, name="notice-withdraw"),
+    path("bulletin/", notices.bulletin_page, name="bulletin"),
+    path("bulletin/send/", notices.bulletin_send_now, name="bulletin-send"),
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from pages.views import board as board_views
 from pages.views import confirm as confirm_views
 from pages.views import events as event_views
 from pages.views import my_registrations as my_views
@@ -20,4 +21,13 @@ urlpatterns = [
     path("my/", my_views.my_registrations, name="my-registrations"),
     path("my/<str:token>/", my_views.my_registrations_list, name="my-registrations-list"),
     path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
+]
+
+# The notice board and the Weekly Bulletin's archive (board).
+urlpatterns += [
+    path("notices/", board_views.notice_list, name="notice-list"),
+    path("notices/<int:pk>/", board_views.notice_detail, name="notice-detail"),
+    path("notices/feed/<str:language>.atom", board_views.notice_feed, name="notice-feed"),
+    path("bulletin/", board_views.bulletin_list, name="bulletin-list"),
+    path("bulletin/<int:pk>/", board_views.bulletin_detail, name="bulletin-detail"),
 ]

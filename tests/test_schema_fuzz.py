@@ -87,6 +87,10 @@ class World:
         from registrations.models import CalendarFeed
 
         self.feed_token = CalendarFeed.objects.create(email=self.registration.email).token
+        from tests.helpers import notice_in  # board: a draft and a published notice
+
+        self.notice = notice_in(self.organization, status="draft")
+        notice_in(self.organization)
 
     def path_values(self, path: str) -> dict:
         """Real values for the path parameters of ``path``."""
@@ -94,7 +98,9 @@ class World:
             "/api/v1/checkin/{id}/revert/": self.checkin.pk,
             "/api/v1/organizer/venues/{id}/": self.venue.pk,
         }
-        if "/sessions/{id}" in path:
+        if path.startswith("/api/v1/organizer/notices/{id}"):  # board
+            identifier = self.notice.pk
+        elif "/sessions/{id}" in path:
             identifier = self.session.pk
         elif "/registrations/{id}" in path:
             identifier = self.registration.pk

@@ -133,6 +133,17 @@ def build_world() -> SimpleNamespace:
     w.announcement = Announcement.objects.create(organization=w.org, subject={"en": "Tea news"}, body={"en": "Hi"})
     w.announcement.events.set([w.event])
 
+    # --- board: a published notice, a draft and a sent bulletin issue of Alice's organization
+    from notifications import bulletins as board_bulletins
+    from tests.helpers import notice_in
+
+    w.notice = notice_in(w.org, title={"en": "Tea room closed for works"})
+    w.notice_draft = notice_in(w.org, status="draft", title={"en": "Unannounced notice draft"})
+    w.bulletin = board_bulletins.bulletin_send(
+        organization=w.org, week_start=board_bulletins.week_start_of(organization=w.org, moment=timezone.now())
+    )
+    # ---
+
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
     return w
@@ -147,6 +158,7 @@ def secrets_for(w, role: str, kind: str) -> list[str]:
             found += [w.bob.name, w.bob.email, w.bob.manage_token]
     if role not in {"mgr", "su", "own"}:  # a draft is the organizers' business until it is published
         found.append(w.draft.title["en"])
+        found.append(w.notice_draft.title["en"])  # board: a draft notice too
     if role not in {"vol2", "mgr2", "su"} and kind != "capability":
         found += [w.carol.name, w.carol.email, w.carol.manage_token]
     return found
@@ -172,6 +184,9 @@ def snapshot() -> dict:
         "notifications.Notification",
         "organizations.ApiToken",
         "authtoken.Token",
+        "notifications.Notice",  # board
+        "notifications.Bulletin",
+        "notifications.ListMessage",
     ]
     return {name: list(apps.get_model(name).objects.order_by("pk").values()) for name in names}
 
@@ -882,6 +897,97 @@ ROWS = [
         note="another organization's event reads as one that does not exist (400 on the field)",
         body=lambda w: {"events": ["tea-evening"], "subject_i18n": {"en": "Hello"}, "body_i18n": {"en": "News"}},
     ),
+    # --- board: the notice board, its feeds and API, the bulletin's archive; the organizer API for notices
+    Row("GET", "notices/", const("/notices/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET", "notices/<int:pk>/", lambda w, r: f"/notices/{w.notice.pk}/", "public", "200 200 200 200 200 200 200 200"
+    ),
+    Row(
+        "GET",
+        "notices/<int:pk>/",
+        lambda w, r: f"/notices/{w.notice_draft.pk}/",
+        "public",
+        "404 404 404 404 404 404 404 404",
+        note="a draft notice is not on the board, not even for its organizers",
+    ),
+    Row(
+        "GET",
+        "notices/feed/<str:language>.atom",
+        const("/notices/feed/ja.atom"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row("GET", "bulletin/", const("/bulletin/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET",
+        "bulletin/<int:pk>/",
+        lambda w, r: f"/bulletin/{w.bulletin.pk}/",
+        "public",
+        "200 200 200 200 200 200 200 200",
+    ),
+    Row("GET", R + "notices/", const("/api/v1/notices/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "GET",
+        R + "organizer/^notices/$",
+        const("/api/v1/organizer/notices/"),
+        "organizer",
+        "401 401 401 403 403 200 200 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^notices/$",
+        const("/api/v1/organizer/notices/"),
+        "organizer",
+        "401 401 401 403 403 201 403 201",
+        body=lambda w: {
+            "organization": "tea-club",
+            "category": "works",
+            "title_i18n": {"en": "Works"},
+            "body_i18n": {"en": "Soon"},
+        },
+    ),
+    Row(
+        "GET",
+        R + "organizer/^notices/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/notices/{w.notice_draft.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "PATCH",
+        R + "organizer/^notices/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/notices/{w.notice_draft.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {"urgent": True},
+    ),
+    Row(
+        "PUT",
+        R + "organizer/^notices/(?P<pk>[^/.]+)/$",
+        lambda w, r: f"/api/v1/organizer/notices/{w.notice_draft.pk}/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+        body=lambda w: {
+            "organization": "tea-club",
+            "category": "policy",
+            "title_i18n": {"en": "P"},
+            "body_i18n": {"en": "B"},
+        },
+    ),
+    Row(
+        "POST",
+        R + "organizer/^notices/(?P<pk>[^/.]+)/publish/$",
+        lambda w, r: f"/api/v1/organizer/notices/{w.notice_draft.pk}/publish/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+    Row(
+        "POST",
+        R + "organizer/^notices/(?P<pk>[^/.]+)/withdraw/$",
+        lambda w, r: f"/api/v1/organizer/notices/{w.notice.pk}/withdraw/",
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
     # --- reports
     Row(
         "GET",
@@ -1343,6 +1449,94 @@ DESK_ROWS += [
         body=lambda w: {"new_password1": "guessed-pass-1", "new_password2": "guessed-pass-1"},
         form=True,
         owner="200",
+    ),
+]
+# board: the desk's notices and Weekly Bulletin
+DESK_ROWS += [
+    Row(
+        "GET",
+        "organizer/notices/",
+        const("/organizer/notices/"),
+        "organizer",
+        "302 302 302 403 403 200 200 200",
+        owner="200",
+    ),
+    Row(
+        "GET",
+        "organizer/notices/new/",
+        const("/organizer/notices/new/"),
+        "organizer",
+        "302 302 302 403 403 200 200 200",
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/notices/new/",
+        const("/organizer/notices/new/"),
+        "organizer",
+        "302 302 302 403 403 302 400 302",
+        body=lambda w: {"organization": w.org.pk, "category": "works", "title_en": "Works", "body_en": "Soon"},
+        form=True,
+        owner="302",
+        note="another organization's manager cannot pick Alice's organization (400 on the field)",
+    ),
+    Row(
+        "GET",
+        "organizer/notices/<int:pk>/",
+        lambda w, r: f"/organizer/notices/{w.notice_draft.pk}/",
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/notices/<int:pk>/",
+        lambda w, r: f"/organizer/notices/{w.notice_draft.pk}/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {"organization": w.org.pk, "category": "safety", "title_en": "Works", "body_en": "Soon"},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        "organizer/notices/<int:pk>/publish/",
+        lambda w, r: f"/organizer/notices/{w.notice_draft.pk}/publish/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        "organizer/notices/<int:pk>/withdraw/",
+        lambda w, r: f"/organizer/notices/{w.notice.pk}/withdraw/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "GET",
+        "organizer/bulletin/",
+        const("/organizer/bulletin/"),
+        "organizer",
+        "302 302 302 403 403 200 200 200",
+        owner="200",
+        note="each manager sees their own organization's next issue",
+    ),
+    Row(
+        "POST",
+        "organizer/bulletin/send/",
+        const("/organizer/bulletin/send/"),
+        "organizer",
+        "302 302 302 403 403 302 404 302",
+        body=lambda w: {"organization": "tea-club"},
+        form=True,
+        owner="302",
+        note="this week's issue is already sent in the world: a manager is told so; another organization's is 404",
     ),
 ]
 ROWS += DESK_ROWS

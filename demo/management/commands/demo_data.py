@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from demo.board import load_board
 from demo.showcase import Showcase, demo_urls, load_showcase, quiet_demo_mail
 from events.models import Event, Question, Session
 from events.recurrence import localize
@@ -571,6 +572,7 @@ class Command(BaseCommand):
                 # Today, the past and the pictures: every screen has something to show.
                 showcase = Showcase(organization, owner, logins[2][0], venues, categories, RESIDENTS, timezone.now())
                 load_showcase(showcase)
+                load_board(organization=organization, owner=owner, venues=venues, now=timezone.now())  # board
         return organization, created, logins
 
     def _ensure_user(self, spec: DemoUser, *, organization: Organization, password: str):
