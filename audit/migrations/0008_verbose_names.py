@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_desk_actions'),
+        ('audit', '0007_board'),
     ]
 
     operations = [
