@@ -47,7 +47,7 @@ class CheckIn(models.Model):
     registration = models.ForeignKey(
         Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="checkins"
     )
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="checkins")
+    session = models.ForeignKey(Session, verbose_name=_("Session"), on_delete=models.CASCADE, related_name="checkins")
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.IN)
     entry = models.PositiveSmallIntegerField(
         _("entry number"),

@@ -53,7 +53,7 @@ class Notification(models.Model):
     )
     session = models.ForeignKey(
         "events.Session",
-        verbose_name=_("session"),
+        verbose_name=_("Session"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -125,7 +125,7 @@ class Announcement(models.Model):
     audience = models.CharField(_("recipients"), max_length=20, default="active")
     session = models.ForeignKey(
         "events.Session",
-        verbose_name=_("session"),
+        verbose_name=_("Session"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='checkin',
             name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkins', to='events.session', verbose_name='session'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkins', to='events.session', verbose_name='Session'),
         ),
         migrations.AlterField(
             model_name='checkin',

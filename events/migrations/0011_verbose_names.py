@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='session',
-            options={'ordering': ['starts_at', 'id'], 'verbose_name': 'session', 'verbose_name_plural': 'sessions'},
+            options={'ordering': ['starts_at', 'id'], 'verbose_name': 'Session', 'verbose_name_plural': 'Sessions'},
         ),
         migrations.AlterField(
             model_name='event',
