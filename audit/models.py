@@ -69,14 +69,21 @@ class AuditEntry(models.Model):
     )
     actor_label = models.CharField(pgettext_lazy("audit log", "who (as recorded)"), max_length=150, blank=True)
     organization = models.ForeignKey(
-        "organizations.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.ForeignKey(
+        "events.Event", verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(pgettext_lazy("audit log", "what"), max_length=40, choices=AuditAction.choices)
-    target_type = models.CharField(max_length=40, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
+    target_type = models.CharField(_("kind of record"), max_length=40, blank=True)
+    target_id = models.CharField(_("record number"), max_length=64, blank=True)
     target_label = models.CharField(pgettext_lazy("audit log", "on"), max_length=200, blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    details = models.JSONField(_("Details"), default=dict, blank=True)
     ip = models.GenericIPAddressField(pgettext_lazy("audit log", "client address"), null=True, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()

@@ -42,33 +42,48 @@ class CheckIn(models.Model):
         OK = "ok", _("OK")
         ALREADY_CHECKED_IN = "already_checked_in", _("Already checked in (recorded duplicate)")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="checkins")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="checkins")
     # Denormalised from the ticket: reports and the name search group by registration.
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="checkins")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="checkins")
-    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="checkins"
+    )
+    session = models.ForeignKey(Session, verbose_name=_("Session"), on_delete=models.CASCADE, related_name="checkins")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.IN)
     entry = models.PositiveSmallIntegerField(
-        default=1, help_text=_("The n-th time this ticket entered this session; an exit closes entry n.")
+        _("entry number"),
+        default=1,
+        help_text=_("The n-th time this ticket entered this session; an exit closes entry n."),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OK)
-    is_duplicate = models.BooleanField(default=False)
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.OK)
+    is_duplicate = models.BooleanField(_("duplicate scan"), default=False)
     # Client time for offline scans (when the person was at the door), server time online.
-    scanned_at = models.DateTimeField()
-    recorded_at = models.DateTimeField(default=timezone.now)
+    scanned_at = models.DateTimeField(_("scanned at"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     scanned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scanned by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    device = models.CharField(max_length=64, blank=True)
-    nonce = models.UUIDField(unique=True)
-    source = models.CharField(max_length=7, choices=Source.choices, default=Source.ONLINE)
+    device = models.CharField(_("Device"), max_length=64, blank=True)
+    nonce = models.UUIDField(_("scan ID"), unique=True)
+    source = models.CharField(_("source"), max_length=7, choices=Source.choices, default=Source.ONLINE)
     # The answer the scanner got, replayed verbatim for the same nonce.
-    response = models.JSONField(default=dict, blank=True)
-    reverted_at = models.DateTimeField(null=True, blank=True)
+    response = models.JSONField(_("answer to the scanner"), default=dict, blank=True)
+    reverted_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     reverted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name_plural = _("check-ins")
         ordering = ["id"]
         verbose_name = _("check-in")
         constraints = [

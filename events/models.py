@@ -45,45 +45,57 @@ class Event(TranslatedMixin, models.Model):
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EVENT)
-    slug = models.SlugField(max_length=80, unique=True)
-    default_language = models.CharField(max_length=10, default="en")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.EVENT)
+    slug = models.SlugField(_("Web address"), max_length=80, unique=True)
+    default_language = models.CharField(_("Default language"), max_length=10, default="en")
     title = models.JSONField(_("title"), default=dict)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     description = models.JSONField(_("description"), default=dict, blank=True)
     spoken_languages = models.JSONField(_("spoken languages"), default=list, blank=True)
-    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
-    online_url = models.URLField(blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("Category"), on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("Venue"), on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    online_url = models.URLField(_("Online URL"), blank=True)
     # Checked and re-encoded by events.images before it is stored (never assigned raw uploads).
     image = models.FileField(_("image"), upload_to=images.upload_to, blank=True, max_length=200)
-    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
-    capacity = models.PositiveIntegerField(validators=[MinValueValidator(0)], default=0)
-    registration_opens_at = models.DateTimeField(null=True, blank=True)
-    registration_closes_at = models.DateTimeField(null=True, blank=True)
-    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
-    currency = models.CharField(max_length=3, default="CNY")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    image_width = models.PositiveIntegerField(_("image width (pixels)"), null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(_("image height (pixels)"), null=True, blank=True, editable=False)
+    timezone = models.CharField(_("Time zone"), max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
+    capacity = models.PositiveIntegerField(_("Capacity"), validators=[MinValueValidator(0)], default=0)
+    registration_opens_at = models.DateTimeField(_("Registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("Registration closes"), null=True, blank=True)
+    price = models.DecimalField(_("Price"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     max_guests = models.PositiveSmallIntegerField(
-        default=0, help_text=_("How many guests one registration may bring (each takes a seat and gets a ticket).")
+        _("Guests per registration"),
+        default=0,
+        help_text=_("How many guests one registration may bring (each takes a seat and gets a ticket)."),
     )
     payment_methods = models.JSONField(
+        _("Online payment methods"),
         default=default_payment_methods,
         blank=True,
         help_text=_("Stripe Checkout methods offered: card, alipay, wechat_pay."),
     )
     allow_pay_at_door = models.BooleanField(
-        default=False, help_text=_("Attendees may choose to pay in cash at the door; volunteers collect it.")
+        _("Allow paying at the door"),
+        default=False,
+        help_text=_("Attendees may choose to pay in cash at the door; volunteers collect it."),
     )
     payment_hold_minutes = models.PositiveIntegerField(
-        default=30, help_text=_("How long an unpaid registration holds its seat.")
+        _("Payment hold (minutes)"), default=30, help_text=_("How long an unpaid registration holds its seat.")
     )
     # Against seat squatting (registrations/services/email_holds.py): a new registration holds its
     # seat this long until the link emailed to it is opened; 0 = confirmed at once (small events).
     email_confirm_minutes = models.PositiveSmallIntegerField(
+        _("email confirmation hold (minutes)"),
         default=0,
         validators=[MaxValueValidator(24 * 60)],
         help_text=_(
@@ -103,6 +115,7 @@ class Event(TranslatedMixin, models.Model):
         ),
     )
     open_holds_per_domain = models.PositiveIntegerField(
+        _("open holds per email domain"),
         default=0,
         help_text=_(
             "At most this many seats waiting for an email confirmation or a payment per email domain "
@@ -110,30 +123,38 @@ class Event(TranslatedMixin, models.Model):
         ),
     )
     checkin_opens_minutes = models.PositiveIntegerField(
-        default=60, help_text=_("Check-in opens this many minutes before a session starts.")
+        _("Check-in opens (minutes before)"),
+        default=60,
+        help_text=_("Check-in opens this many minutes before a session starts."),
     )
     reminder_hours = models.PositiveSmallIntegerField(
+        _("Reminder (hours before)"),
         default=24,
         validators=[MaxValueValidator(168)],
         help_text=_("Confirmed attendees get a reminder email this many hours before each session (0 = none)."),
     )
     # Maintained under the event row lock by registrations.services (see docs/locking.md):
     # seats held by confirmed + pending-payment registrations, and registrations waiting.
-    seats_held = models.PositiveIntegerField(default=0, editable=False)
-    waitlist_count = models.PositiveIntegerField(default=0, editable=False)
+    seats_held = models.PositiveIntegerField(_("seats held"), default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(_("on the waiting list"), default=0, editable=False)
     recurrence_rule = models.CharField(
-        max_length=500, blank=True, help_text=_("The RRULE the sessions were last generated from (for reference).")
+        _("Recurrence rule"),
+        max_length=500,
+        blank=True,
+        help_text=_("The RRULE the sessions were last generated from (for reference)."),
     )
     # Lower-cased titles and summaries in every language: one indexed column for `q` search.
-    search_text = models.TextField(blank=True, editable=False)
-    published_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=0), name="event_capacity_non_negative"),
@@ -176,11 +197,12 @@ class Session(TranslatedMixin, models.Model):
         MOVED = "moved", _("Moved")
         CANCELLED = "cancelled", _("Cancelled")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
-    starts_at = models.DateTimeField(db_index=True)
-    ends_at = models.DateTimeField()
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
     venue = models.ForeignKey(
         Venue,
+        verbose_name=_("venue"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -188,13 +210,15 @@ class Session(TranslatedMixin, models.Model):
         help_text=_("Leave empty to use the event's venue."),
     )
     title = models.JSONField(_("title"), default=dict, blank=True, help_text=_("Optional, e.g. 'Lesson 3: the dot'."))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     # Bumped whenever time or place changes, so calendar apps replace the old copy (iCal SEQUENCE).
-    sequence = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sequence = models.PositiveIntegerField(_("calendar version"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
+        verbose_name = _("Session")
+        verbose_name_plural = _("Sessions")
         ordering = ["starts_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start")]
 
@@ -224,17 +248,21 @@ class Question(TranslatedMixin, models.Model):
         CHOICE = "choice", _("Choice")
         CHECKBOX = "checkbox", _("Checkbox")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
-    key = models.SlugField(max_length=50, help_text=_("Stable identifier used in answers, e.g. 'nationality'."))
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(
+        _("key"), max_length=50, help_text=_("Stable identifier used in answers, e.g. 'nationality'.")
+    )
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
     label = models.JSONField(_("label"), default=dict)
-    required = models.BooleanField(default=False)
+    required = models.BooleanField(_("required"), default=False)
     # [{"value": "jp", "label": {"en": "Japan", "zh-hans": "日本", "ja": "日本"}}, ...]
-    choices = models.JSONField(default=list, blank=True)
-    show_at_checkin = models.BooleanField(default=False)
-    position = models.PositiveIntegerField(default=0)
+    choices = models.JSONField(_("answer options"), default=list, blank=True)
+    show_at_checkin = models.BooleanField(_("show at check-in"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["event", "key"], name="question_unique_key_per_event")]
 

@@ -46,32 +46,47 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("Skipped (no longer relevant)")
 
     registration = models.ForeignKey(
-        "registrations.Registration", on_delete=models.CASCADE, related_name="notifications"
+        "registrations.Registration",
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     session = models.ForeignKey(
-        "events.Session", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        "events.Session",
+        verbose_name=_("Session"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     announcement = models.ForeignKey(
-        "notifications.Announcement", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        "notifications.Announcement",
+        verbose_name=_("announcement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
-    recipient = models.EmailField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    language = models.CharField(max_length=10)
+    recipient = models.EmailField(_("recipient"))
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
+    language = models.CharField(_("Language"), max_length=10)
     # Rendered when the message is built (at send time) and kept for the admin list.
-    subject = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
     # What must be frozen at the moment of the change (old time and place of a move, ...);
     # everything else is read fresh when the message is built.
-    params = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    params = models.JSONField(_("message details"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("duplicate check key"), max_length=200, unique=True)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("email to an attendee")
+        verbose_name_plural = _("emails to attendees")
         ordering = ["-id"]
         indexes = [
             # The sweeper: pending rows that are due. Partial, so it stays small as rows are sent.
@@ -89,23 +104,38 @@ class Announcement(models.Model):
     """An organizer's message to the registrants of some of their events, in one or more languages."""
 
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="announcements"
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="announcements",
     )
-    events = models.ManyToManyField("events.Event", related_name="announcements")
+    events = models.ManyToManyField("events.Event", verbose_name=_("Events"), related_name="announcements")
     subject = models.JSONField(_("subject"), default=dict)
     body = models.JSONField(_("body"), default=dict)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    recipient_count = models.PositiveIntegerField(default=0)
+    recipient_count = models.PositiveIntegerField(_("number of recipients"), default=0)
     # Who it went to (``notifications.selectors.Audience``); ``session`` for "checked in at a session".
     audience = models.CharField(_("recipients"), max_length=20, default="active")
     session = models.ForeignKey(
-        "events.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="announcements"
+        "events.Session",
+        verbose_name=_("Session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="announcements",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -115,14 +145,17 @@ class Announcement(models.Model):
 class Feedback(models.Model):
     """What an attendee thought of an event: one per registration, editable by its owner."""
 
-    registration = models.OneToOneField("registrations.Registration", on_delete=models.CASCADE, related_name="feedback")
-    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField(blank=True)
-    language = models.CharField(max_length=10)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    registration = models.OneToOneField(
+        "registrations.Registration", verbose_name=_("registration"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+    language = models.CharField(_("Language"), max_length=10)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
+        verbose_name = _("feedback")
         ordering = ["-id"]
         verbose_name_plural = _("feedback")
         constraints = [
@@ -158,10 +191,10 @@ class Subscription(models.Model):
     bulletin = models.BooleanField(_("weekly bulletin"), default=True)
     # Notice categories received as they are posted (``Notice.Category`` values).
     notice_categories = models.JSONField(_("notice categories"), default=list, blank=True)
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(_("private link key"), max_length=64, unique=True)
     # The consent as shown and agreed to (text, version, moment), as registrations keep it.
-    consent = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    consent = models.JSONField(_("consent"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
@@ -218,10 +251,15 @@ class Notice(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -254,7 +292,7 @@ class Bulletin(models.Model):
     )
     week_start = models.DateField(_("week of"))  # the Monday of the issue's week, in the org's time zone
     # {"en": {"subject": …, "text": …, "html": …}, "zh-hans": …}: what every reader of a language gets.
-    contents = models.JSONField(default=dict)
+    contents = models.JSONField(_("contents"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BUILT)
     built_at = models.DateTimeField(_("built at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -280,20 +318,30 @@ class ListMessage(models.Model):
         DONE = "done", _("Done")
 
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="list_messages"
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="list_messages",
     )
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, null=True, blank=True, related_name="list_messages")
+    notice = models.ForeignKey(
+        Notice, verbose_name=_("notice"), on_delete=models.CASCADE, null=True, blank=True, related_name="list_messages"
+    )
     bulletin = models.ForeignKey(
-        Bulletin, on_delete=models.CASCADE, null=True, blank=True, related_name="list_messages"
+        Bulletin,
+        verbose_name=_("bulletin"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="list_messages",
     )
     # "notice:12", "bulletin:4": posting the same thing twice is one message.
-    dedupe_key = models.CharField(max_length=100, unique=True)
+    dedupe_key = models.CharField(_("duplicate check key"), max_length=100, unique=True)
     # {"en": {"subject": …, "text": …, "html": …}, …}; per-recipient parts are placeholders.
-    rendered = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARING)
-    recipient_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    rendered = models.JSONField(_("rendered message"), default=dict)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PREPARING)
+    recipient_count = models.PositiveIntegerField(_("number of recipients"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -317,15 +365,19 @@ class ListChunk(models.Model):
         SENDING = "sending", _("Sending")
         DONE = "done", _("Done")
 
-    message = models.ForeignKey(ListMessage, on_delete=models.CASCADE, related_name="chunks")
-    number = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        ListMessage, verbose_name=_("list message"), on_delete=models.CASCADE, related_name="chunks"
+    )
+    number = models.PositiveIntegerField(_("batch number"))
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("sending batch")
+        verbose_name_plural = _("sending batches")
         ordering = ["message", "number"]
         constraints = [models.UniqueConstraint(fields=["message", "number"], name="listchunk_unique_number")]
         indexes = [
@@ -345,18 +397,29 @@ class ListDelivery(models.Model):
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Suppressed")
 
-    message = models.ForeignKey(ListMessage, on_delete=models.CASCADE, related_name="deliveries")
-    chunk = models.ForeignKey(ListChunk, on_delete=models.CASCADE, related_name="deliveries")
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    message = models.ForeignKey(
+        ListMessage, verbose_name=_("list message"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    email = models.EmailField()
-    language = models.CharField(max_length=10)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.CharField(max_length=300, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    chunk = models.ForeignKey(
+        ListChunk, verbose_name=_("sending batch"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    subscription = models.ForeignKey(
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    email = models.EmailField(_("Email address"))
+    language = models.CharField(_("Language"), max_length=10)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("list delivery")
+        verbose_name_plural = _("list deliveries")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["message", "email"], name="listdelivery_once_per_address")]
         indexes = [models.Index(fields=["chunk", "status"], name="listdelivery_chunk_status")]
@@ -368,11 +431,13 @@ class ListDelivery(models.Model):
 class Suppression(models.Model):
     """An address we no longer send list mail to: repeated permanent (5xx) failures, or a complaint."""
 
-    email = models.EmailField(unique=True)
-    permanent_failures = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    suppressed_at = models.DateTimeField(null=True, blank=True)  # null: counting, not yet suppressed
-    updated_at = models.DateTimeField(auto_now=True)
+    email = models.EmailField(_("Email address"), unique=True)
+    permanent_failures = models.PositiveSmallIntegerField(_("permanent failures"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    suppressed_at = models.DateTimeField(
+        _("suppressed at"), null=True, blank=True
+    )  # null: counting, not yet suppressed
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]

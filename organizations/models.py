@@ -16,22 +16,24 @@ from common.i18n import TranslatedMixin
 
 
 class Organization(TranslatedMixin, models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("Web address"), unique=True)
     name = models.JSONField(_("name"), default=dict)
-    contact_email = models.EmailField(blank=True)
-    default_language = models.CharField(max_length=10, default="en")
-    timezone = models.CharField(max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    default_language = models.CharField(_("Default language"), max_length=10, default="en")
+    timezone = models.CharField(_("Time zone"), max_length=64, default=settings.DEFAULT_EVENT_TIMEZONE)
     # The Weekly Bulletin goes out on this weekday (0 = Monday) at this hour, in ``timezone``.
     bulletin_enabled = models.BooleanField(_("send the weekly bulletin"), default=True)
     bulletin_weekday = models.PositiveSmallIntegerField(
         _("bulletin weekday"), default=4, validators=[MaxValueValidator(6)]
     )
     bulletin_hour = models.PositiveSmallIntegerField(_("bulletin hour"), default=9, validators=[MaxValueValidator(23)])
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Calendar feeds show the name: a change must reach their validators (registrations.selectors).
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         db_table = "events_organization"
         ordering = ["slug"]
 
@@ -47,12 +49,18 @@ class Membership(models.Model):
 
     MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
         db_table = "events_membership"
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
 
@@ -61,16 +69,20 @@ class Membership(models.Model):
 
 
 class Venue(TranslatedMixin, models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="venues")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="venues"
+    )
     name = models.JSONField(_("name"), default=dict)
     address = models.JSONField(_("address"), default=dict, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     accessibility_notes = models.JSONField(_("accessibility notes"), default=dict, blank=True)
     # Calendar feeds show name, address and position: a change must reach their validators.
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
         db_table = "events_venue"
         ordering = ["id"]
         constraints = [
@@ -97,10 +109,11 @@ class Venue(TranslatedMixin, models.Model):
 
 
 class Category(TranslatedMixin, models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("Web address"), unique=True)
     name = models.JSONField(_("name"), default=dict)
 
     class Meta:
+        verbose_name = _("category")
         db_table = "events_category"
         ordering = ["slug"]
         verbose_name_plural = _("categories")
@@ -131,7 +144,7 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
     )
     name = models.CharField(_("name"), max_length=100, help_text=_("The device or use, e.g. door phone 2."))
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    digest = models.CharField(_("fingerprint of the key"), max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("starts with"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(

@@ -123,8 +123,8 @@ THING_NAME = pgettext_lazy("name of an organization, venue or category", "Name")
 
 class OrganizationAdminForm(TranslationsFormMixin, forms.ModelForm):
     name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=THING_NAME)
-    default_language = forms.ChoiceField(choices=language_choices)
-    timezone = forms.ChoiceField(choices=timezone_choices)
+    default_language = forms.ChoiceField(choices=language_choices, label=_("Default language"))
+    timezone = forms.ChoiceField(choices=timezone_choices, label=_("Time zone"))
 
     class Meta:
         model = Organization
@@ -138,7 +138,9 @@ class OrganizationAdminForm(TranslationsFormMixin, forms.ModelForm):
 
 class VenueAdminForm(TranslationsFormMixin, forms.ModelForm):
     name = TranslationsField(max_length=TITLE_MAX_LENGTH, label=THING_NAME)
-    address = TranslationsField(required=False, multiline=True, rows=2, max_length=SUMMARY_MAX_LENGTH)
+    address = TranslationsField(
+        required=False, multiline=True, rows=2, max_length=SUMMARY_MAX_LENGTH, label=_("address")
+    )
     accessibility_notes = TranslationsField(
         required=False, multiline=True, rows=2, max_length=NOTES_MAX_LENGTH, label=_("Accessibility notes")
     )
@@ -170,7 +172,9 @@ class CategoryAdminForm(TranslationsFormMixin, forms.ModelForm):
 
 class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
     default_language = forms.ChoiceField(
-        choices=language_choices, help_text=_("The title must exist in this language; it is the fallback for others.")
+        choices=language_choices,
+        label=_("Default language"),
+        help_text=_("The title must exist in this language; it is the fallback for others."),
     )
     title = TranslationsField(max_length=TITLE_MAX_LENGTH, label=_("Title"))
     summary = TranslationsField(
@@ -181,7 +185,9 @@ class EventAdminForm(TranslationsFormMixin, forms.ModelForm):
     )
     spoken_languages = SpokenLanguagesField(label=_("Spoken languages"))
     timezone = forms.ChoiceField(
-        choices=timezone_choices, help_text=_("Sessions are shown to attendees in this time zone.")
+        choices=timezone_choices,
+        label=_("Time zone"),
+        help_text=_("Sessions are shown to attendees in this time zone."),
     )
     online_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label=_("Online URL"))
     payment_methods = forms.MultipleChoiceField(
@@ -288,7 +294,7 @@ class SessionAdminForm(TranslationsFormMixin, forms.ModelForm):
 
 class QuestionAdminForm(TranslationsFormMixin, forms.ModelForm):
     label = TranslationsField(max_length=TITLE_MAX_LENGTH, label=_("Label"))
-    choices = QuestionChoicesField()
+    choices = QuestionChoicesField(label=_("answer options"))
 
     class Meta:
         model = Question

@@ -48,40 +48,53 @@ class Registration(models.Model):
     # Holding a seat for a limited time (hold_expires_at): released by registrations.services when overdue.
     ON_HOLD = (Status.PENDING_PAYMENT, Status.PENDING_EMAIL)
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="registrations")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="registrations"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
     )
-    name = models.CharField(max_length=200)
-    email = models.EmailField()  # stored lower-cased: one active registration per address and event
-    language = models.CharField(max_length=10, default="en")
-    answers = models.JSONField(default=dict, blank=True)
-    consents = models.JSONField(default=dict, blank=True)
-    party_size = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
-    manage_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices, blank=True, default="")
-    amount_due = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    currency = models.CharField(max_length=3, default="CNY")
-    hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    name = models.CharField(_("Name"), max_length=200)
+    email = models.EmailField(_("Email address"))  # stored lower-cased: one active registration per address and event
+    language = models.CharField(_("Language"), max_length=10, default="en")
+    answers = models.JSONField(_("Answers"), default=dict, blank=True)
+    consents = models.JSONField(_("consents"), default=dict, blank=True)
+    party_size = models.PositiveSmallIntegerField(_("seats (with guests)"), default=1)
+    status = models.CharField(_("Status"), max_length=16, choices=Status.choices, db_index=True)
+    manage_token = models.CharField(
+        _("private link key"), max_length=64, unique=True, default=new_token, editable=False
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices, blank=True, default=""
+    )
+    amount_due = models.DecimalField(_("amount due"), max_digits=10, decimal_places=2, default=0)
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    hold_expires_at = models.DateTimeField(_("seat held until"), null=True, blank=True, db_index=True)
     # When the link emailed to the address was opened (events that ask for it): proof of the mailbox.
-    email_confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    waitlisted_at = models.DateTimeField(null=True, blank=True)
-    promoted_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    expired_at = models.DateTimeField(null=True, blank=True)
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("put on the waiting list at"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
     # Personal data erased (the attendee asked, or the retention period ran out); the row and its
     # counts stay for the reports. See registrations/services/privacy.py.
-    anonymised_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    anonymised_reason = models.CharField(max_length=10, choices=AnonymisedReason.choices, blank=True, default="")
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
+    anonymised_reason = models.CharField(
+        _("why anonymised"), max_length=10, choices=AnonymisedReason.choices, blank=True, default=""
+    )
 
     objects = RegistrationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -109,13 +122,17 @@ class Registration(models.Model):
 class Ticket(models.Model):
     """One seat: the registrant is position 0, each guest has their own ticket."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tickets")
-    position = models.PositiveSmallIntegerField(default=0)
-    name = models.CharField(max_length=200)
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="tickets"
+    )
+    position = models.PositiveSmallIntegerField(_("seat number"), default=0)
+    name = models.CharField(_("Name"), max_length=200)
     # Read out or typed at the door when the QR will not scan (see registrations/shortcodes.py).
-    short_code = models.CharField(max_length=8, unique=True, default=new_short_code, editable=False)
+    short_code = models.CharField(_("Ticket code"), max_length=8, unique=True, default=new_short_code, editable=False)
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["registration_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["registration", "position"], name="ticket_unique_position"),
@@ -128,10 +145,14 @@ class Ticket(models.Model):
 class CalendarFeed(models.Model):
     """A private, revocable iCal feed of every confirmed session of one email address."""
 
-    email = models.EmailField(unique=True)
-    token = models.CharField(max_length=64, unique=True, default=new_token)
-    created_at = models.DateTimeField(auto_now_add=True)
-    rotated_at = models.DateTimeField(null=True, blank=True)
+    email = models.EmailField(_("Email address"), unique=True)
+    token = models.CharField(_("private link key"), max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("link renewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar subscription link")
+        verbose_name_plural = _("calendar subscription links")
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.email}"
@@ -149,29 +170,38 @@ class Payment(models.Model):
         REFUND_PENDING = "refund_pending", _("Refund pending")
         REFUNDED = "refunded", _("Refunded")
 
-    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="payments")
-    provider = models.CharField(max_length=10, choices=Provider.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
-    checkout_url = models.URLField(max_length=2000, blank=True)
-    payment_intent_id = models.CharField(max_length=255, blank=True)
-    refund_id = models.CharField(max_length=255, blank=True)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.PROTECT, related_name="payments"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    provider = models.CharField(_("paid via"), max_length=10, choices=Provider.choices)
+    status = models.CharField(_("Status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("Currency"), max_length=3)
+    checkout_session_id = models.CharField(_("Stripe checkout session"), max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(_("Stripe payment page"), max_length=2000, blank=True)
+    payment_intent_id = models.CharField(_("Stripe payment"), max_length=255, blank=True)
+    refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     # Refunds always finish: the row is refund_pending before anything is queued; the sweeper
     # re-queues it from refund_next_at on, backing off after each failed try (refund_attempts).
-    refund_requested_at = models.DateTimeField(null=True, blank=True)
-    refund_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    refund_attempts = models.PositiveSmallIntegerField(default=0)
+    refund_requested_at = models.DateTimeField(_("refund requested at"), null=True, blank=True)
+    refund_next_at = models.DateTimeField(_("next refund attempt at"), null=True, blank=True, db_index=True)
+    refund_attempts = models.PositiveSmallIntegerField(_("refund attempts"), default=0)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_non_negative")]
 
@@ -182,11 +212,15 @@ class Payment(models.Model):
 class StripeEvent(models.Model):
     """Every Stripe webhook event, stored once by its id: a replay finds it and does nothing."""
 
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    event_id = models.CharField(_("Stripe event ID"), max_length=255, unique=True)
+    type = models.CharField(_("Type"), max_length=100)
+    payload = models.JSONField(_("content"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message from Stripe")
+        verbose_name_plural = _("messages from Stripe")
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
@@ -199,10 +233,14 @@ class RegistrationsLink(models.Model):
     the address's registrations with every organization. The token is random (``new_token``, 256
     bits) and stops working at ``expires_at``."""
 
-    email = models.EmailField(db_index=True)
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
+    email = models.EmailField(_("Email address"), db_index=True)
+    token = models.CharField(_("private link key"), max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("my registrations link")
+        verbose_name_plural = _("my registrations links")
 
     def __str__(self) -> str:
         return f"My registrations link of {self.email}"

@@ -2,6 +2,7 @@
 API so the in/out history stays consistent), scoped to the organizations they manage."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from checkin.models import CheckIn
 from organizer.admin.scoping import OrganizationScopedAdmin, ReadOnlyAdminMixin
@@ -32,6 +33,6 @@ class CheckInAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
     def organization_id_of(self, obj: CheckIn) -> int:
         return obj.session.event.organization_id
 
-    @admin.display(description="name", ordering="ticket__name")
+    @admin.display(description=_("Name"), ordering="ticket__name")
     def ticket_name(self, obj: CheckIn) -> str:
         return obj.ticket.name
