@@ -36,6 +36,8 @@ class Notification(models.Model):
         MANAGE_LINK = "manage_link", _("Manage link")
         CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
         MY_REGISTRATIONS = "my_registrations", _("My registrations link")
+        VOICE_RECEIVED = "voice_received", _("Comment received")
+        VOICE_REPLY = "voice_reply", _("Answer to a comment")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -44,8 +46,12 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (no longer relevant)")
 
+    # Empty for messages that are about no registration (the answer to a resident's comment).
     registration = models.ForeignKey(
-        "registrations.Registration", on_delete=models.CASCADE, related_name="notifications"
+        "registrations.Registration", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    comment = models.ForeignKey(
+        "voices.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     session = models.ForeignKey(
         "events.Session", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
