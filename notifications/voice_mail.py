@@ -37,13 +37,10 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-def build(notification: Notification, *, now: dt.datetime | None = None) -> Built:
-    """The email for one comment row, or ``Skip`` when its address is gone (erased) or it was never one."""
-    comment = notification.comment
-    if comment is None or not comment.email or comment.email != notification.recipient:
-        raise Skip("the comment's address was removed")
+def render(*, comment, kind: str, language: str, reply: str = "") -> tuple[str, str, str]:
+    """Subject, text and HTML of one message about ``comment``, as its reader gets it in
+    ``language`` (also the desk's preview of an answer before it is sent)."""
     organization = comment.organization
-    language = notification.language
     with translation.override(language):
         context = {
             "language": language,
@@ -52,15 +49,28 @@ def build(notification: Notification, *, now: dt.datetime | None = None) -> Buil
             "kind_label": comment.get_kind_display(),
             "topic_label": comment.get_topic_display(),
             "text": comment.text,
-            "reply": notification.params.get("reply", ""),
+            "reply": reply,
             "url": comment_url(comment.token, language),
             "comment_id": comment.pk,
         }
-        base = f"notifications/voices/{notification.kind}"
+        base = f"notifications/voices/{kind}"
         subject = get_template(f"{base}.subject.txt").template.render(Context(context, autoescape=False))
         subject = re.sub(r"\s+", " ", subject).strip()[:300]
         text = _tidy(get_template(f"{base}.txt").render(context))
         html = get_template(f"{base}.html").render(context)
+    return subject, text, html
+
+
+def build(notification: Notification, *, now: dt.datetime | None = None) -> Built:
+    """The email for one comment row, or ``Skip`` when its address is gone (erased) or it was never one."""
+    comment = notification.comment
+    if comment is None or not comment.email or comment.email != notification.recipient:
+        raise Skip("the comment's address was removed")
+    organization = comment.organization
+    language = notification.language
+    subject, text, html = render(
+        comment=comment, kind=notification.kind, language=language, reply=notification.params.get("reply", "")
+    )
     message = RichEmail(
         subject=subject,
         body=text,

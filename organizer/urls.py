@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from common.throttling import throttle_login
 from organizer import apis
-from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team
+from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team, voices
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
@@ -58,4 +58,15 @@ page_urlpatterns += [
     path("team/tokens/", team.token_issue, name="team-token-issue"),
     path("team/tokens/<int:pk>/revoke/", team.token_revoke, name="team-token-revoke"),
     path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
+]
+
+# Residents' comments and demands (voices).
+page_urlpatterns += [
+    path("voices/", voices.voices_inbox, name="voices"),
+    path("voices/<int:pk>/", voices.voice_detail, name="voice"),
+    path("voices/<int:pk>/status/", voices.voice_status, name="voice-status"),
+    path("voices/<int:pk>/assign/", voices.voice_assign, name="voice-assign"),
+    path("voices/<int:pk>/note/", voices.voice_note, name="voice-note"),
+    path("voices/<int:pk>/reply/", voices.voice_reply, name="voice-reply"),
+    path("voices/<int:pk>/publish/", voices.voice_publish, name="voice-publish"),
 ]

@@ -55,11 +55,13 @@ class Comment(models.Model):
     topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMMENT)
     text = models.TextField(_("text"), max_length=MAX_TEXT)
-    language = models.CharField(_("language"), max_length=10)
+    language = models.CharField(pgettext_lazy("voices", "language"), max_length=10)
     # Lower-cased by the service; empty when the resident wants no answer by email.
-    email = models.EmailField(_("email"), blank=True)
+    email = models.EmailField(pgettext_lazy("voices", "email"), blank=True)
     publish_consent = models.BooleanField(_("may be published without a name"), default=False)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        pgettext_lazy("voices", "status"), max_length=12, choices=Status.choices, default=Status.NEW
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -76,7 +78,7 @@ class Comment(models.Model):
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=False)
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(pgettext_lazy("voices", "published at"), null=True, blank=True)
     # The resident's private link to the status and the answer: unguessable, never derived.
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)

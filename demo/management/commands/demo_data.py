@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.showcase import Showcase, demo_urls, load_showcase, quiet_demo_mail
+from demo.voices import load_voices
 from events.models import Event, Question, Session
 from events.recurrence import localize
 from events.services import event_create, event_publish, session_create, sessions_generate
@@ -571,6 +572,7 @@ class Command(BaseCommand):
                 # Today, the past and the pictures: every screen has something to show.
                 showcase = Showcase(organization, owner, logins[2][0], venues, categories, RESIDENTS, timezone.now())
                 load_showcase(showcase)
+                load_voices(organization=organization, owner=owner)  # residents' comments and demands
         return organization, created, logins
 
     def _ensure_user(self, spec: DemoUser, *, organization: Organization, password: str):
