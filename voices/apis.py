@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from common.i18n import active_language
 from common.pagination import PageNumberPagination
@@ -16,8 +15,13 @@ from voices import selectors, services
 from voices.serializers import CommentCreatedSerializer, CommentCreateSerializer, PublishedCommentSerializer
 
 
-class CommentsApi(APIView):
+class CommentsApi(generics.ListAPIView):
+    """GET: the published questions and answers, newest first (``?organization=<slug>``), paged.
+    POST: a resident writes a comment, a demand or a question."""
+
     permission_classes = [permissions.AllowAny]
+    serializer_class = PublishedCommentSerializer
+    pagination_class = PageNumberPagination
 
     def get_throttles(self):
         # Only writing is limited; reading the public answers is not.
@@ -25,15 +29,17 @@ class CommentsApi(APIView):
             return [VoicePerIPThrottle(), VoicePerEmailThrottle()]
         return []
 
-    @extend_schema(operation_id="comments_published", responses=PublishedCommentSerializer(many=True))
-    def get(self, request):
+    def get_queryset(self):
         comments = selectors.published_comments()
-        slug = request.query_params.get("organization")
-        if slug:
-            comments = comments.filter(organization__slug=slug)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(comments, request, view=self)
-        return paginator.get_paginated_response(PublishedCommentSerializer(page, many=True).data)
+        slug = self.request.query_params.get("organization")
+        return comments.filter(organization__slug=slug) if slug else comments
+
+    @extend_schema(
+        operation_id="comments_published",
+        parameters=[OpenApiParameter("organization", str, description="Only this office's (its slug).")],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="comments_create", request=CommentCreateSerializer, responses={201: CommentCreatedSerializer}
