@@ -54,6 +54,8 @@ def voices_inbox(request: HttpRequest) -> HttpResponse:
         assignee=chosen.get("assignee", ""),
     )
     page = Paginator(comments, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    for comment in page:
+        comment.language_label = language_name(comment.language)  # in its own language: 日本語, 简体中文
     counts = selectors.comment_counts(organization_ids=organization_ids)
     query = request.GET.copy()
     query.pop("page", None)
