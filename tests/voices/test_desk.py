@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditAction, AuditEntry
 from tests.organizer.helpers import desk_client
@@ -111,3 +113,17 @@ def test_status_assignment_notes_and_publication_from_the_desk(w):
 def test_the_desk_nav_links_the_inbox(w):
     body = desk_client(w.manager, language="ja").get("/organizer/").content.decode()
     assert 'href="/organizer/voices/"' in body and "コメント" in body
+
+
+def test_the_inbox_costs_the_same_queries_with_more_comments(w):
+    client = desk_client(w.owner)
+    client.get("/organizer/voices/")  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get("/organizer/voices/")
+    for number in range(6):
+        comment = make_comment(w.org, text=f"Another resident's question, number {number}.")
+        w.owner.assigned_comments.add(comment)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/organizer/voices/").content.decode()
+    assert body.count('class="desk-row"') == 8
+    assert len(many) == len(few)

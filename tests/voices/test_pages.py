@@ -167,3 +167,18 @@ def test_the_api_answers_400_with_field_messages_in_the_callers_language(w, lang
     assert set(fields) == {"organization", "text"}
     assert all(CJK.search(message[0]) for message in fields.values())
     assert not Comment.objects.exists()
+
+
+def test_the_published_list_costs_the_same_queries_however_long(w, django_assert_num_queries):
+    for number in range(5):
+        comment = make_comment(w.org if number % 2 else w.org2, publish_consent=True, text=f"Question number {number}?")
+        services.comment_reply_send(
+            comment_id=comment.pk, user=w.manager if number % 2 else w.other, text="Yes.", language="en"
+        )
+        services.comment_publish(comment_id=comment.pk, user=w.manager if number % 2 else w.other, published=True)
+    client = APIClient()
+    with django_assert_num_queries(2):  # the count and the page, organizations joined
+        response = client.get("/api/v1/comments/")
+    assert response.json()["count"] == 5
+    with django_assert_num_queries(2):
+        assert len(client.get(f"/api/v1/comments/?organization={w.org.slug}").json()["results"]) == 2
