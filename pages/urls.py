@@ -23,4 +23,5 @@ urlpatterns = [
     path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
     path("voices/", voice_views.voices_page, name="voices"),
     path("voices/mine/<str:token>/", voice_views.voice_mine, name="voice-mine"),
+    path("voices/mine/<str:token>/erase/", voice_views.voice_erase, name="voice-erase"),
 ]

@@ -237,6 +237,34 @@ def comment_publish(*, comment_id: int, user, published: bool, now: dt.datetime 
 # --- personal data ------------------------------------------------------------------------------
 
 
+def _erase(*, ids: list[int]) -> None:
+    """Blank what identifies the writer of these comments (caller holds their row locks)."""
+    outbox.comment_messages_erase(comment_ids=ids)
+    Comment.objects.filter(pk__in=ids).update(
+        email="",
+        text="",
+        reply="",
+        published=False,
+        published_at=None,
+        publish_consent=False,
+        updated_at=timezone.now(),
+    )
+    Note.objects.filter(comment_id__in=ids).update(text="")
+
+
+@transaction.atomic
+def comment_erase(*, token: str) -> Comment | None:
+    """The writer erases one comment from its private page (the token is the proof): its address,
+    text and answer are blanked and it leaves the public page; topic, kind and dates stay for the
+    reports. Locks the comment row. None for an unknown token. Idempotent."""
+    comment = Comment.objects.select_for_update().filter(token=token).first() if token else None
+    if comment is None:
+        return None
+    _erase(ids=[comment.pk])
+    comment.refresh_from_db()
+    return comment
+
+
 @transaction.atomic
 def comments_erase_for_email(*, email: str) -> int:
     """Erase the address from every comment left with it, unpublish them, and blank their text and
@@ -249,15 +277,5 @@ def comments_erase_for_email(*, email: str) -> int:
     ids = list(comments.values_list("pk", flat=True))
     if not ids:
         return 0
-    outbox.comment_messages_erase(comment_ids=ids)
-    Comment.objects.filter(pk__in=ids).update(
-        email="",
-        text="",
-        reply="",
-        published=False,
-        published_at=None,
-        publish_consent=False,
-        updated_at=timezone.now(),
-    )
-    Note.objects.filter(comment_id__in=ids).update(text="")
+    _erase(ids=ids)
     return len(ids)

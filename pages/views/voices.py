@@ -7,11 +7,13 @@ datum we hold) and nothing else about who wrote them.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import InvalidInput
 from common.i18n import active_language
@@ -87,5 +89,16 @@ def voice_mine(request: HttpRequest, token: str) -> HttpResponse:
         steps=steps,
         sent=request.GET.get("sent") == "1",
         voices_url=reverse("pages:voices") + lang_query(request),
+        erase_url=reverse("pages:voice-erase", kwargs={"token": comment.token}) + lang_query(request),
     )
     return render(request, "pages/voice_mine.html", context)
+
+
+@private_page
+@require_POST
+def voice_erase(request: HttpRequest, token: str) -> HttpResponse:
+    """The writer erases their message (and its answer) through its private link (CSRF-checked)."""
+    if services.comment_erase(token=token) is None:
+        return not_found(request)
+    messages.success(request, _("Your message, your email and the answer have been erased."))
+    return redirect(reverse("pages:voice-mine", kwargs={"token": token}) + lang_query(request))

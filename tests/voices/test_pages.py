@@ -182,3 +182,21 @@ def test_the_published_list_costs_the_same_queries_however_long(w, django_assert
     assert response.json()["count"] == 5
     with django_assert_num_queries(2):
         assert len(client.get(f"/api/v1/comments/?organization={w.org.slug}").json()["results"]) == 2
+
+
+def test_the_writer_erases_their_message_from_its_private_page(w, django_capture_on_commit_callbacks):
+    comment = make_comment(w.org, email="resident@example.org", publish_consent=True, text="A question I regret.")
+    services.comment_reply_send(comment_id=comment.pk, user=w.manager, text="An answer.", language="en")
+    services.comment_publish(comment_id=comment.pk, user=w.manager, published=True)
+    client = Client(headers={"accept-language": "zh-hans"}, enforce_csrf_checks=True)
+    page = client.get(f"/voices/mine/{comment.token}/")
+    assert "删除我的留言" in page.content.decode()
+    assert client.post(f"/voices/mine/{comment.token}/erase/").status_code == 403  # no CSRF token: refused
+    token = page.cookies["csrftoken"].value
+    erased = client.post(f"/voices/mine/{comment.token}/erase/", {"csrfmiddlewaretoken": token}, follow=True)
+    body = erased.content.decode()
+    assert "您的留言、邮箱和答复已删除。" in body and "A question I regret." not in body and "An answer." not in body
+    comment.refresh_from_db()
+    assert (comment.email, comment.text, comment.reply, comment.published) == ("", "", "", False)
+    assert "A question I regret." not in Client().get("/voices/").content.decode()
+    assert Client().post("/voices/mine/guessed-token/erase/").status_code == 404
