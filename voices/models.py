@@ -86,7 +86,7 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = _("comment")
+        verbose_name = pgettext_lazy("voices", "comment")
         verbose_name_plural = _("comments and demands")
         indexes = [
             models.Index(fields=["organization", "status", "-created_at"], name="comment_inbox"),
