@@ -28,6 +28,13 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKE = "token.revoke", pgettext_lazy("audit log", "Scanner token revoked")
     CHECKIN_REVERT = "checkin.revert", pgettext_lazy("audit log", "Check-in undone")
     ANNOUNCEMENT_SEND = "announcement.send", pgettext_lazy("audit log", "Announcement sent")
+    # Residents' comments and demands (voices/).
+    VOICE_STATUS = "voice.status", pgettext_lazy("audit log", "Comment status changed")
+    VOICE_ASSIGN = "voice.assign", pgettext_lazy("audit log", "Comment assigned")
+    VOICE_NOTE = "voice.note", pgettext_lazy("audit log", "Internal note added")
+    VOICE_REPLY = "voice.reply", pgettext_lazy("audit log", "Answer sent to the resident")
+    VOICE_PUBLISH = "voice.publish", pgettext_lazy("audit log", "Question and answer published")
+    VOICE_UNPUBLISH = "voice.unpublish", pgettext_lazy("audit log", "Question and answer withdrawn")
     EXPORT = "export.csv", pgettext_lazy("audit log", "Report exported")
     # --- board: notices and the weekly bulletin
     NOTICE_CREATE = "notice.create", pgettext_lazy("audit log", "Notice created")

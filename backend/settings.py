@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "events",
     "registrations",
     "checkin",
+    "voices",
     "notifications",
     # desks: each audience's screens and the use cases that span apps
     "pages",
@@ -214,6 +215,9 @@ THROTTLE_RATES = {
     "register_ip": env.str("THROTTLE_REGISTER_IP", default="30/min") or None,
     "register_email": env.str("THROTTLE_REGISTER_EMAIL", default="10/hour") or None,
     "checkin": env.str("THROTTLE_CHECKIN", default="1200/min") or None,
+    # Residents' comments and demands (voices/): per client address and per email left with them.
+    "voice_ip": env.str("THROTTLE_VOICE_IP", default="10/hour") or None,
+    "voice_email": env.str("THROTTLE_VOICE_EMAIL", default="5/hour") or None,
     # Failed logins (admin and scanner), per client address and per username.
     "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/hour") or None,
     "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="10/hour") or None,

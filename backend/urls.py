@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/v1/", include("checkin.urls")),
     path("api/v1/", include((event_urls.urlpatterns + organizer_urls.api_urlpatterns, "events"), namespace="api")),
     path("api/v1/reports/", include("reports.urls")),
+    path("api/v1/", include("voices.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("scan/", include("checkin.page_urls")),

@@ -97,6 +97,18 @@ class RegistrationPerEmailThrottle(SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": _digest(email.strip().lower())}
 
 
+class VoicePerIPThrottle(RegistrationPerIPThrottle):
+    """Residents' comments from one client address (the /voices/ form and POST /api/v1/comments/)."""
+
+    scope = "voice_ip"
+
+
+class VoicePerEmailThrottle(RegistrationPerEmailThrottle):
+    """Residents' comments left with one email address, wherever they come from."""
+
+    scope = "voice_email"
+
+
 class CheckinPerUserThrottle(SettingsRateThrottle):
     """Scans per volunteer account (token): far above a real door, low enough to stop a script."""
 

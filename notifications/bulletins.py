@@ -2,8 +2,8 @@
 
 An issue holds the organization's events and courses of the next two weeks that still have
 seats, the notices it published in the last seven days, and the residents' answered comments
-it made public (``answered_voices``: the hook the ``voices`` app fills in at merge; empty until
-then, and the section is left out while it is).
+it made public that week (``answered_voices``, from ``voices.selectors.published_between``;
+the section is left out of a week without any).
 
 ``bulletin_send`` builds and posts one issue; ``send_bulletins`` (beat, every 15 minutes) calls
 it for each organization whose weekday and hour, in its own time zone, have come this week.
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +37,7 @@ from notifications import board, listsend
 from notifications.messages import format_span
 from notifications.models import Bulletin, Notice
 from organizations.models import Organization
+from voices import selectors as voices_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -133,10 +135,20 @@ def week_notices(*, organization: Organization, now: dt.datetime) -> list[Notice
 
 
 def answered_voices(*, organization: Organization, language: str, now: dt.datetime) -> list[dict]:
-    """HOOK for the ``voices`` app (issue 14, item 4), wired at merge: the organization's answered
-    comments made public this week, each ``{"question", "answer", "url"}`` in ``language``.
-    Returns nothing until then; the bulletin leaves the section out when it is empty."""
-    return []
+    """The organization's answered comments made public in the last week, each
+    ``{"question", "answer", "url"}``: as the resident wrote it and as it was answered (in the
+    resident's language), linked to its place on ``/voices/``. Nothing personal is loaded."""
+    items = []
+    for comment in voices_selectors.published_between(organization, now - NOTICES_SINCE, now):
+        path = reverse("pages:voices")
+        items.append(
+            {
+                "question": truncatechars(comment.text, 280),
+                "answer": truncatechars(comment.reply, 600),
+                "url": f"{site_url(path, language)}#voice-{comment.pk}",
+            }
+        )
+    return items
 
 
 def site_url(path: str, language: str) -> str:

@@ -107,6 +107,7 @@ NOTIFICATION_RELATED = (
     "registration__event__venue",
     "session__venue",
     "announcement",
+    "comment__organization",
 )
 
 

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Notification(models.Model):
@@ -37,6 +38,8 @@ class Notification(models.Model):
         CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
         MY_REGISTRATIONS = "my_registrations", _("My registrations link")
         CERTIFICATE = "certificate", _("Certificate of completion")
+        VOICE_RECEIVED = "voice_received", _("Comment received")
+        VOICE_REPLY = "voice_reply", _("Answer to a comment")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -45,10 +48,21 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (no longer relevant)")
 
+    # Empty for messages that are about no registration (the answer to a resident's comment).
     registration = models.ForeignKey(
         "registrations.Registration",
         verbose_name=_("registration"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    comment = models.ForeignKey(
+        "voices.Comment",
+        verbose_name=pgettext_lazy("voices", "comment"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="notifications",
     )
     session = models.ForeignKey(

@@ -216,6 +216,38 @@ def notification_retry(*, notification_id: int) -> bool:
     return bool(updated)
 
 
+def notify_comment(*, comment, kind: str, params: dict | None = None, suffix: str = "") -> Notification | None:
+    """Record one message to the writer of a resident's comment (``voices.Comment``): the receipt
+    with its private link, or the office's answer. Call inside the transaction that made the change.
+
+    The language is resolved here, once: the answer's language for an answer, the comment's for
+    the receipt. None when the comment has no address, or the same message was already recorded.
+    """
+    if not comment.email:
+        return None
+    language = comment.reply_language if kind == Kind.VOICE_REPLY and comment.reply_language else comment.language
+    key = f"{kind}:comment-{comment.pk}"
+    message = Notification(
+        registration=None,
+        comment=comment,
+        recipient=comment.email,
+        kind=kind,
+        language=normalize_language(language) or settings.LANGUAGE_CODE,
+        params=params or {},
+        dedupe_key=f"{key}:{suffix}" if suffix else key,
+    )
+    created = insert([message])
+    return created[0] if created else None
+
+
+def comment_messages_erase(*, comment_ids: list[int]) -> int:
+    """The writer of these comments asked us to erase their data: their rows lose the address,
+    subject and frozen answer, and whatever was still waiting is not sent. Caller's transaction."""
+    rows = Notification.objects.filter(comment_id__in=comment_ids)
+    rows.filter(status=Status.PENDING).update(status=Status.SKIPPED, last_error="personal data erased")
+    return rows.update(recipient="erased@anonymised.invalid", subject="", params={})
+
+
 def notify_ticket_resend(*, registration: Registration, now: dt.datetime | None = None) -> Notification | None:
     """The organizer sends a confirmed registration its ticket again (the confirmation, with the QR
     codes and calendar). Once per window however often the button is pressed: None when it was

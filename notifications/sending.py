@@ -25,7 +25,7 @@ from django.core.mail import get_connection
 from django.db.models import F
 from django.utils import timezone
 
-from notifications import messages, selectors
+from notifications import messages, selectors, voice_mail
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,9 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     if notification is None:
         return Outcome("not_pending")
     try:
-        built = messages.build(notification, now=now)
+        # A row about a resident's comment names no registration: it has its own builder.
+        builder = voice_mail.build if notification.comment_id is not None else messages.build
+        built = builder(notification, now=now)
     except messages.Skip as exc:
         if not _claim(notification, now=now):
             return Outcome("not_pending")

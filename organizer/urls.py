@@ -25,6 +25,7 @@ from organizer.views import (
     registrations,
     sessions,
     team,
+    voices,
 )
 
 router = SimpleRouter()
@@ -87,4 +88,14 @@ page_urlpatterns += [
     path("notices/<int:pk>/withdraw/", notices.notice_withdraw, name="notice-withdraw"),
     path("bulletin/", notices.bulletin_page, name="bulletin"),
     path("bulletin/send/", notices.bulletin_send_now, name="bulletin-send"),
+]
+# Residents' comments and demands (voices).
+page_urlpatterns += [
+    path("voices/", voices.voices_inbox, name="voices"),
+    path("voices/<int:pk>/", voices.voice_detail, name="voice"),
+    path("voices/<int:pk>/status/", voices.voice_status, name="voice-status"),
+    path("voices/<int:pk>/assign/", voices.voice_assign, name="voice-assign"),
+    path("voices/<int:pk>/note/", voices.voice_note, name="voice-note"),
+    path("voices/<int:pk>/reply/", voices.voice_reply, name="voice-reply"),
+    path("voices/<int:pk>/publish/", voices.voice_publish, name="voice-publish"),
 ]

@@ -8,13 +8,19 @@ whose ``InvalidInput.fields`` are put back on the matching fields by ``add_domai
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import InvalidInput
 from common.i18n import pick
 from common.names import clean_name
+from common.pages import language_name
 from events.models import Event, Question
+from organizations.models import Organization
 from registrations import consent
+from voices.models import MAX_TEXT as VOICE_MAX_TEXT
+from voices.models import MIN_TEXT as VOICE_MIN_TEXT
+from voices.models import Comment as VoiceComment
 
 MAX_TEXT_ANSWER = 1000  # the service's limit (registrations.services.register.MAX_TEXT_ANSWER)
 RADIO_MAX_CHOICES = 6  # more choices than this read better as a drop-down on a phone
@@ -199,3 +205,59 @@ class MyRegistrationsForm(AccessibleFormMixin, forms.Form):
         help_text=_("The address you registered with. We email it a link to all your registrations."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class VoiceForm(AccessibleFormMixin, forms.Form):
+    """A resident's comment, demand or question (``voices.services.comment_create`` decides).
+
+    ``website`` is a honeypot: hidden from people (off screen, out of the tab order), filled in
+    by form-filling robots. A form that comes back with it is thanked and dropped.
+    """
+
+    organization = forms.ModelChoiceField(
+        label=_("Office"), queryset=Organization.objects.none(), empty_label=_("Choose…"), to_field_name="slug"
+    )
+    kind = forms.ChoiceField(label=_("This is a"), choices=VoiceComment.Kind.choices, widget=forms.RadioSelect)
+    topic = forms.ChoiceField(label=_("Topic"))
+    text = forms.CharField(
+        label=_("Your message"),
+        min_length=VOICE_MIN_TEXT,
+        max_length=VOICE_MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Between %(min)d and %(max)d characters. Please do not include names or other personal details.")
+        % {"min": VOICE_MIN_TEXT, "max": VOICE_MAX_TEXT},
+    )
+    language = forms.ChoiceField(label=_("Language of your message"))
+    email = forms.EmailField(
+        label=_("Email for the answer"),
+        required=False,
+        max_length=254,
+        help_text=_("Optional. We only use it to send you the answer and the link to your message."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    publish_consent = forms.BooleanField(
+        label=_("The office may publish my message and its answer on this page, without my name or email."),
+        required=False,
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        organizations = Organization.objects.order_by("slug")
+        self.fields["organization"].queryset = organizations
+        self.fields["organization"].label_from_instance = lambda org: org.t("name", language) or org.slug
+        if len(organizations) == 1:
+            self.fields["organization"].initial = organizations[0].slug
+        self.fields["kind"].initial = VoiceComment.Kind.QUESTION
+        self.fields["topic"].choices = [("", _("Choose…")), *VoiceComment.Topic.choices]
+        self.fields["language"].choices = [(code, language_name(code)) for code, _name in settings.LANGUAGES]
+        self.fields["language"].initial = language
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))

@@ -8,6 +8,7 @@ from pages.views import events as event_views
 from pages.views import my_registrations as my_views
 from pages.views import posters
 from pages.views import registrations as registration_views
+from pages.views import voices as voice_views
 
 urlpatterns = [
     path("", event_views.event_list, name="event-list"),
@@ -21,6 +22,9 @@ urlpatterns = [
     path("my/", my_views.my_registrations, name="my-registrations"),
     path("my/<str:token>/", my_views.my_registrations_list, name="my-registrations-list"),
     path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
+    path("voices/", voice_views.voices_page, name="voices"),
+    path("voices/mine/<str:token>/", voice_views.voice_mine, name="voice-mine"),
+    path("voices/mine/<str:token>/erase/", voice_views.voice_erase, name="voice-erase"),
 ]
 
 # The notice board and the Weekly Bulletin's archive (board).

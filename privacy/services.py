@@ -7,7 +7,10 @@ read the address's mail. So a download or an erasure through one link covers tha
 and what hangs off it (tickets, answers, consent, check-ins, payments, emails, feedback), never
 other registrations that happen to use the same address: otherwise anyone could register with a
 stranger's address and download, or erase, the stranger's registrations. Each registration has
-its own link, and every email we send carries it.
+its own link, and every email we send carries it. The one reach beyond the registration:
+residents' comments and demands (``voices``) left with the same address, included in the export
+and erased with the registration only once the holder has confirmed the address by its mailed
+link (``address_proven``).
 
 Anonymising keeps the rows and everything the reports count (status, party size, language,
 check-ins, payments and amounts, ratings) and removes what identifies the person: name, email
@@ -44,6 +47,8 @@ from registrations import consent, tickets
 from registrations.models import CalendarFeed, Payment, Registration, StripeEvent, Ticket
 from registrations.selectors import event_is_over
 from registrations.services.register import registration_cancel
+from voices import selectors as voice_reads
+from voices import services as voice_services
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +205,45 @@ def registration_export(*, registration_id: int, now: dt.datetime | None = None)
             else None
         ),
         "calendar_feed": CalendarFeed.objects.filter(email=registration.email).exists(),
+        "comments": comments_export(registration=registration),
     }
+
+
+def address_proven(registration: Registration) -> bool:
+    """Whether this registration's holder has shown they read its address's mail (they followed the
+    confirmation link sent there). Only then do its export and erasure reach what the address did
+    outside the registration, such as residents' comments: otherwise anyone could register with a
+    stranger's address and read, or erase, the stranger's comments."""
+    return registration.email_confirmed_at is not None and registration.anonymised_at is None
+
+
+def comments_export(*, registration: Registration) -> list[dict] | str:
+    """The comments and demands left with this registration's address (``voices``), or a note
+    on how to reach them when the address is not proven (each comment has its own private link)."""
+    if not address_proven(registration):
+        return _(
+            "Comments and demands you sent with this address are not included because this address has not "
+            "been confirmed: each has its own private link."
+        )
+    return [
+        {
+            "id": comment.pk,
+            "organization": comment.organization.slug,
+            "topic": comment.topic,
+            "kind": comment.kind,
+            "text": comment.text,
+            "language": comment.language,
+            "email": comment.email,
+            "publish_consent": comment.publish_consent,
+            "published": comment.published,
+            "status": comment.status,
+            "reply": comment.reply,
+            "reply_language": comment.reply_language,
+            "created_at": _iso(comment.created_at),
+            "replied_at": _iso(comment.replied_at),
+        }
+        for comment in voice_reads.comments_for_email(email=registration.email)
+    ]
 
 
 # --- anonymise / erase ------------------------------------------------------------------------------
@@ -288,6 +331,10 @@ def registration_erase(*, registration_id: int, now: dt.datetime | None = None) 
         return Registration.objects.get(pk=registration_id)
     if erase_cancels(registration=registration, now=now):
         registration_cancel(registration_id=registration_id, now=now)
+    full = Registration.objects.only("pk", "email", "email_confirmed_at", "anonymised_at").get(pk=registration_id)
+    if address_proven(full):
+        # The address is theirs (see address_proven): their comments and demands go with it.
+        voice_services.comments_erase_for_email(email=full.email)
     return registration_anonymise(registration_id=registration_id, reason=Reason.REQUEST, now=now)
 
 

@@ -17,7 +17,12 @@ from common.pagination import PageNumberPagination
 from organizations.permissions import IsOrganizer
 from reports import exports, selectors
 from reports.certificates import certificate_pdf
-from reports.serializers import AttendancePageSerializer, EventReportSerializer, OrganizationReportSerializer
+from reports.serializers import (
+    AttendancePageSerializer,
+    EventReportSerializer,
+    OrganizationReportSerializer,
+    VoicesReportSerializer,
+)
 
 LANG_PARAM = OpenApiParameter("lang", str, description="Language of the labels (en, zh-hans, ja).")
 CSV_RESPONSE = {(200, "text/csv"): OpenApiTypes.BINARY}
@@ -175,3 +180,18 @@ class OrganizationReportCsvApi(ReportApi):
             actor=request.user,
             query=request.GET.urlencode()[:200],
         )
+
+
+class OrganizationVoicesApi(ReportApi):
+    """Residents' comments and demands received in a date range: counts per topic (received,
+    answered), how many are still open, and the median and mean hours to the first answer."""
+
+    @extend_schema(
+        operation_id="reports_organization_voices",
+        parameters=[*RANGE_PARAMS, LANG_PARAM],
+        responses=VoicesReportSerializer,
+    )
+    def get(self, request, slug: str):
+        organization = selectors.report_organization(user=request.user, slug=slug)
+        report = selectors.organization_voices(organization=organization, date_range=_date_range(request, organization))
+        return Response(VoicesReportSerializer(report).data)

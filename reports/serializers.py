@@ -244,3 +244,29 @@ class OrganizationReportSerializer(serializers.Serializer):
         ordered["from"] = serializers.DateField(help_text="First day of the range (included).")
         ordered["to"] = serializers.DateField(help_text="Last day of the range (included).")
         return {**ordered, **fields}
+
+
+class VoiceTopicSerializer(serializers.Serializer):
+    topic = serializers.CharField()
+    label = serializers.CharField()
+    received = serializers.IntegerField()
+    answered = serializers.IntegerField()
+
+
+class VoicesReportSerializer(serializers.Serializer):
+    """Residents' comments received in the range: per topic, and the hours to the first answer."""
+
+    organization = serializers.CharField()
+    received = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="New or in progress (received in the range).")
+    topics = VoiceTopicSerializer(many=True)
+    median_hours_to_answer = serializers.FloatField(allow_null=True)
+    mean_hours_to_answer = serializers.FloatField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        ordered = {"organization": fields.pop("organization")}
+        ordered["from"] = serializers.DateField(help_text="First day of the range (included).")
+        ordered["to"] = serializers.DateField(help_text="Last day of the range (included).")
+        return {**ordered, **fields}

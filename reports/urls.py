@@ -16,6 +16,7 @@ urlpatterns = [
         name="certificate",
     ),
     path("organizations/<slug:slug>/", apis.OrganizationReportApi.as_view(), name="organization"),
+    path("organizations/<slug:slug>/voices/", apis.OrganizationVoicesApi.as_view(), name="organization-voices"),
     path(
         "organizations/<slug:slug>/<slug:table>.csv", apis.OrganizationReportCsvApi.as_view(), name="organization-csv"
     ),

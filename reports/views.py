@@ -350,6 +350,7 @@ def organization_report_page(request: HttpRequest, slug: str) -> HttpResponse:
         context["errors"] = exc.fields
         return render(request, "reports/organization.html", context, status=400)
     report = selectors.organization_report(organization=organization, date_range=date_range)
+    voices = selectors.organization_voices(organization=organization, date_range=date_range)
     tz = zone(organization.timezone)
     query = urlencode({"from": date_range.first.isoformat(), "to": date_range.last.isoformat()})
     totals = report["totals"]
@@ -373,6 +374,11 @@ def organization_report_page(request: HttpRequest, slug: str) -> HttpResponse:
                 {"label": _("Returning participants"), "value": totals["returning_participants"], "note": ""},
             ],
             "charts": _month_charts(report),
+            "voices": voices,
+            "voices_hours": [
+                (_("Median time to first answer"), voices["median_hours_to_answer"]),
+                (_("Mean time to first answer"), voices["mean_hours_to_answer"]),
+            ],
             "events": [
                 {
                     **row,

@@ -26,6 +26,7 @@ PACKAGES = (
     "events",
     "registrations",
     "checkin",
+    "voices",
     "notifications",
     "pages",
     "organizer",

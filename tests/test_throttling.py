@@ -117,6 +117,8 @@ def test_limits_are_on_by_default_outside_tests(tmp_path):
         "login_ip": "30/hour",
         "login_username": "10/hour",
         "login_device": "10/hour",
+        "voice_ip": "10/hour",
+        "voice_email": "5/hour",
     }
 
 

@@ -21,6 +21,8 @@ class NotificationAdmin(OrganizationScopedAdmin):
     readonly_fields = [field.name for field in Notification._meta.fields]
 
     def organization_id_of(self, obj) -> int | None:
+        if obj.registration_id is None:  # the answer to a resident's comment
+            return obj.comment.organization_id if obj.comment_id else None
         return obj.registration.event.organization_id
 
     def has_add_permission(self, request):

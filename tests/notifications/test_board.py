@@ -235,3 +235,41 @@ def test_the_week_boundary_is_the_organizations_monday():
     assert bulletins.week_start_of(organization=org, moment=moment) == dt.date(2027, 3, 8)
     utc = bulletin_org(timezone="UTC", slug="utc")
     assert bulletins.week_start_of(organization=utc, moment=moment) == dt.date(2027, 3, 1)
+
+
+def test_the_bulletin_carries_the_weeks_answered_public_comments_and_nothing_personal():
+    from tests.voices.helpers import make_comment
+    from voices.models import Comment
+
+    org = bulletin_org()
+    now = dt.datetime(2027, 3, 5, 0, 0, tzinfo=dt.UTC)
+    published = make_comment(
+        org,
+        text="公交站牌能加上英文吗？",
+        language="zh-hans",
+        email="resident@example.org",
+        publish_consent=True,
+        status=Comment.Status.ANSWERED,
+        reply="可以，下个月开始更换。",
+        reply_language="zh-hans",
+        published=True,
+        published_at=now - dt.timedelta(days=1),
+    )
+    make_comment(org, text="Not published, answered.", status=Comment.Status.ANSWERED, reply="Yes.")
+    make_comment(
+        org,
+        text="Published last month.",
+        publish_consent=True,
+        status=Comment.Status.ANSWERED,
+        reply="Done.",
+        published=True,
+        published_at=now - dt.timedelta(days=30),
+    )
+
+    bulletin = bulletins.bulletin_send(organization=org, week_start=dt.date(2027, 3, 1), now=now)
+
+    for code, part in bulletin.contents.items():
+        assert "公交站牌能加上英文吗？" in part["html"] and "下个月开始更换" in part["text"], code
+        assert f"/voices/?lang={code}#voice-{published.pk}" in part["html"]
+        assert "resident@example.org" not in part["html"] + part["text"] + part["page"]
+        assert "Not published" not in part["text"] and "Published last month" not in part["text"]

@@ -146,6 +146,17 @@ def build_world() -> SimpleNamespace:
 
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
+
+    from voices.models import Comment
+
+    w.voice = Comment.objects.create(
+        organization=w.org,
+        topic="housing",
+        kind="question",
+        language="en",
+        email="voice.writer@example.org",
+        text="A resident's unpublished question about the flat upstairs.",
+    )
     return w
 
 
@@ -161,6 +172,8 @@ def secrets_for(w, role: str, kind: str) -> list[str]:
         found.append(w.notice_draft.title["en"])  # board: a draft notice too
     if role not in {"vol2", "mgr2", "su"} and kind != "capability":
         found += [w.carol.name, w.carol.email, w.carol.manage_token]
+    if role not in {"mgr", "su", "own"} and kind != "capability":  # a resident's comment: its office's only
+        found += [w.voice.email, w.voice.text, w.voice.token]
     return found
 
 
@@ -187,6 +200,8 @@ def snapshot() -> dict:
         "notifications.Notice",  # board
         "notifications.Bulletin",
         "notifications.ListMessage",
+        "voices.Comment",
+        "voices.Note",
     ]
     return {name: list(apps.get_model(name).objects.order_by("pk").values()) for name in names}
 
@@ -1538,6 +1553,123 @@ DESK_ROWS += [
         owner="302",
         note="this week's issue is already sent in the world: a manager is told so; another organization's is 404",
     ),
+]
+
+
+# --- residents' comments and demands (voices): the public form, the writer's private page, the
+# API, the report, and the desk's inbox (owners and managers of the comment's organization).
+def voice_form_body(w) -> dict:
+    return {
+        "organization": "tea-club",
+        "kind": "demand",
+        "topic": "transport",
+        "text": "Please add English to the bus stop signs.",
+        "language": "en",
+        "email": "",
+        "website": "",
+    }
+
+
+def voice_desk_post(action: str, body, note: str = "") -> Row:
+    return Row(
+        "POST",
+        f"organizer/voices/<int:pk>/{action}/",
+        lambda w, r: f"/organizer/voices/{w.voice.pk}/{action}/",
+        "organizer",
+        "302 302 302 403 403 302 404 302",
+        body=body,
+        form=True,
+        owner="302",
+        note=note,
+    )
+
+
+ROWS += [
+    Row("GET", "voices/", const("/voices/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        "voices/",
+        const("/voices/"),
+        "public",
+        "302 302 302 302 302 302 302 302",
+        body=voice_form_body,
+        form=True,
+        note="kept: on to the writer's private page",
+    ),
+    Row(
+        "GET",
+        "voices/mine/<str:token>/",
+        lambda w, r: f"/voices/mine/{w.voice.token}/",
+        "capability",
+        "200 200 200 200 200 200 200 200",
+        note="the private link is the key, whoever holds it",
+    ),
+    Row(
+        "GET",
+        "voices/mine/<str:token>/",
+        const("/voices/mine/guessed-" + "x" * 35 + "/"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "voices/mine/<str:token>/erase/",
+        lambda w, r: f"/voices/mine/{w.voice.token}/erase/",
+        "capability",
+        "302 302 302 302 302 302 302 302",
+        body=lambda w: {},
+        form=True,
+        note="the writer's own link erases the writer's own message",
+    ),
+    Row(
+        "POST",
+        "voices/mine/<str:token>/erase/",
+        const("/voices/mine/guessed-" + "x" * 35 + "/erase/"),
+        "public",
+        "404 404 404 404 404 404 404 404",
+        body=lambda w: {},
+        form=True,
+    ),
+    Row("GET", R + "comments/", const("/api/v1/comments/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        R + "comments/",
+        const("/api/v1/comments/"),
+        "public",
+        "201 201 201 201 201 201 201 201",
+        body=lambda w: {**voice_form_body(w), "publish_consent": False},
+    ),
+    Row(
+        "GET",
+        R + "reports/organizations/<slug:slug>/voices/",
+        const("/api/v1/reports/organizations/tea-club/voices/"),
+        "organizer",
+        "401 401 401 403 403 200 404 200",
+    ),
+]
+DESK_ROWS += [
+    Row(
+        "GET",
+        "organizer/voices/",
+        const("/organizer/voices/"),
+        "organizer",
+        "302 302 302 403 403 200 200 200",
+        owner="200",
+        note="each manager sees their own organizations' comments only",
+    ),
+    Row(
+        "GET",
+        "organizer/voices/<int:pk>/",
+        lambda w, r: f"/organizer/voices/{w.voice.pk}/",
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    voice_desk_post("status", lambda w: {"status": "in_progress"}),
+    voice_desk_post("assign", lambda w: {"assignee": str(w.users["mgr"].pk)}),
+    voice_desk_post("note", lambda w: {"note": "Call the housing bureau."}),
+    voice_desk_post("reply", lambda w: {"reply": "Thank you, we are on it.", "language": "en", "send": "1"}),
+    voice_desk_post("publish", lambda w: {"published": "1"}, note="no consent: a refusal notice, nothing written"),
 ]
 ROWS += DESK_ROWS
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from demo.board import load_board
 from demo.showcase import Showcase, demo_urls, load_showcase, quiet_demo_mail
+from demo.voices import load_voices
 from events.models import Event, Question, Session
 from events.recurrence import localize
 from events.services import event_create, event_publish, session_create, sessions_generate
@@ -573,6 +574,7 @@ class Command(BaseCommand):
                 showcase = Showcase(organization, owner, logins[2][0], venues, categories, RESIDENTS, timezone.now())
                 load_showcase(showcase)
                 load_board(organization=organization, owner=owner, venues=venues, now=timezone.now())  # board
+                load_voices(organization=organization, owner=owner)  # residents' comments and demands
         return organization, created, logins
 
     def _ensure_user(self, spec: DemoUser, *, organization: Organization, password: str):
