@@ -16,7 +16,14 @@ from common.exceptions import NotFound
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
-from registrations.models import CalendarFeed, Payment, Registration, RegistrationsLink
+from registrations.models import (
+    CalendarFeed,
+    FapiaoRequest,
+    Receipt,
+    Refund,
+    Registration,
+    RegistrationsLink,
+)
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -258,11 +265,48 @@ def my_registrations(*, email: str) -> QuerySet[Registration]:
 REFUND_ALERT_ATTEMPTS = 5
 
 
-def refunds_stuck(*, organization: Organization | None = None) -> QuerySet[Payment]:
+def refunds_stuck(
+    *, organization: Organization | None = None, organizations=None, event: Event | None = None
+) -> QuerySet[Refund]:
     """Refunds still pending after REFUND_ALERT_ATTEMPTS sweeps: what the organizer desk shows as an alert."""
-    payments = Payment.objects.filter(
-        status=Payment.Status.REFUND_PENDING, refund_attempts__gte=REFUND_ALERT_ATTEMPTS
-    ).select_related("registration__event")
+    refunds = Refund.objects.filter(status=Refund.Status.PENDING, attempts__gte=REFUND_ALERT_ATTEMPTS).select_related(
+        "payment__registration__event"
+    )
     if organization is not None:
-        payments = payments.filter(registration__event__organization=organization)
-    return payments.order_by("refund_requested_at", "id")
+        refunds = refunds.filter(payment__registration__event__organization=organization)
+    if organizations is not None:
+        refunds = refunds.filter(payment__registration__event__organization__in=organizations)
+    if event is not None:
+        refunds = refunds.filter(payment__registration__event=event)
+    return refunds.order_by("requested_at", "id")
+
+
+def receipt_lines(registration: Registration) -> list[dict]:
+    """What the registration pays for, one line per kind of seat: the event's price times the
+    party. The one place receipts read it from (ticket types will answer here at merge:
+    ``charge_lines``). Descriptions in every language the event has."""
+    event = registration.event
+    title = {code: text for code, text in (event.title or {}).items() if text} or {"en": event.slug}
+    unit = event.price
+    return [
+        {
+            "description": title,
+            "quantity": registration.party_size,
+            "unit_price": str(unit),
+            "amount": str(unit * registration.party_size),
+        }
+    ]
+
+
+def registration_receipts(*, registration: Registration) -> QuerySet[Receipt]:
+    return registration.receipts.select_related("organization", "payment").order_by("number")
+
+
+def fapiao_requests(*, organizations) -> QuerySet[FapiaoRequest]:
+    """Fapiao requests of the organizations' events, newest first, with the receipt numbers."""
+    return (
+        FapiaoRequest.objects.filter(registration__event__organization__in=organizations)
+        .select_related("registration__event__organization")
+        .prefetch_related("registration__receipts__organization")
+        .order_by("issued_at", "-created_at")
+    )

@@ -1,0 +1,104 @@
+"""Receipts numbered per organization without gaps, and fapiao requests.
+
+A receipt is issued in the transaction that records the payment (the webhook's confirm, the
+door's "payment received"), so a payment rolled back takes its number with it: no gaps. The
+number comes from the organization's ``ReceiptCounter`` row, locked (SELECT ... FOR UPDATE)
+for the rest of that transaction, so two payments never draw the same number: no repeats.
+The counter is always the last lock taken (after the event, the registration or the payment),
+so it adds no lock-order cycle; it is held only until the payment commits, with no network call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.exceptions import Conflict, InvalidInput
+from registrations import fapiao, selectors
+from registrations.models import FapiaoRequest, Payment, Receipt, ReceiptCounter, Registration
+
+
+def receipt_number_next(*, organization_id: int) -> int:
+    """Lock the organization's counter row (created on first use) and draw the next number.
+    Caller is inside the payment's transaction; the lock is held until it commits."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receipt_number_next must run inside transaction.atomic")
+    # ON CONFLICT DO NOTHING: two first payments of an organization create one counter.
+    ReceiptCounter.objects.bulk_create([ReceiptCounter(organization_id=organization_id)], ignore_conflicts=True)
+    counter = ReceiptCounter.objects.select_for_update().get(organization_id=organization_id)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def receipt_issue(*, payment: Payment, now: dt.datetime | None = None) -> Receipt:
+    """The payment's receipt, issued once (a second call returns it). Takes the counter lock
+    (``receipt_number_next``) last, inside the caller's transaction."""
+    existing = Receipt.objects.filter(payment=payment).first()
+    if existing is not None:
+        return existing
+    registration = Registration.objects.select_related("event__organization").get(pk=payment.registration_id)
+    organization = registration.event.organization
+    number = receipt_number_next(organization_id=organization.pk)
+    return Receipt.objects.create(
+        organization=organization,
+        number=number,
+        payment=payment,
+        registration=registration,
+        issued_at=now or timezone.now(),
+        language=registration.language,
+        payer_name=registration.name,
+        payer_email=registration.email,
+        lines=selectors.receipt_lines(registration),
+        total=payment.amount,
+        currency=payment.currency,
+        method=payment.provider,
+    )
+
+
+def fapiao_clean(*, company_name: str, taxpayer_id: str) -> tuple[str, str]:
+    """The request's fields, trimmed and checked; InvalidInput names the field that is wrong."""
+    company_name = " ".join((company_name or "").split())
+    taxpayer_id = fapiao.normalise_taxpayer_id(taxpayer_id or "")
+    errors = {}
+    if not company_name:
+        errors["company_name"] = [_("Enter the company name as registered for tax.")]
+    elif len(company_name) > 200:
+        errors["company_name"] = [_("The company name is too long.")]
+    if not fapiao.taxpayer_id_valid(taxpayer_id):
+        errors["taxpayer_id"] = [
+            _("This is not a valid taxpayer ID: enter the 18-character unified social credit code.")
+        ]
+    if errors:
+        raise InvalidInput(fields=errors, code="invalid_fapiao")
+    return company_name, taxpayer_id
+
+
+@transaction.atomic
+def fapiao_request_save(*, registration_id: int, company_name: str, taxpayer_id: str) -> FapiaoRequest:
+    """Ask for a fapiao (or correct the request) until the organizer has issued it."""
+    company_name, taxpayer_id = fapiao_clean(company_name=company_name, taxpayer_id=taxpayer_id)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    if registration.amount_due <= 0:
+        raise Conflict(_("There is nothing to invoice for this registration."), code="nothing_to_invoice")
+    request = FapiaoRequest.objects.filter(registration=registration).first()
+    if request is not None and request.issued_at is not None:
+        raise Conflict(_("The fapiao has already been issued."), code="fapiao_issued")
+    if request is None:
+        request = FapiaoRequest(registration=registration)
+    request.company_name, request.taxpayer_id = company_name, taxpayer_id
+    request.save()
+    return request
+
+
+@transaction.atomic
+def fapiao_mark_issued(*, request_id: int, now: dt.datetime | None = None) -> FapiaoRequest:
+    """The organizer issued it outside (their tax software): ticked off. Twice is a no-op."""
+    request = FapiaoRequest.objects.select_for_update().get(pk=request_id)
+    if request.issued_at is None:
+        request.issued_at = now or timezone.now()
+        request.save(update_fields=["issued_at"])
+    return request
