@@ -39,8 +39,10 @@ def refund_percent(*, event, first_start: dt.datetime | None, now: dt.datetime) 
     return Decimal(0)
 
 
-def has_policy(event) -> bool:
-    return event.refund_full_days is not None
+def event_first_start(event) -> dt.datetime | None:
+    """When the event starts: its first session that is not cancelled (one query)."""
+    starts = event.sessions.exclude(status="cancelled").order_by("starts_at").values_list("starts_at", flat=True)
+    return starts.first()
 
 
 def policy_steps(*, event, first_start: dt.datetime | None) -> list[PolicyStep]:

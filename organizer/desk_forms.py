@@ -35,6 +35,7 @@ EVENT_SECTIONS = (
         _("Price and payment"),
         ("price", "currency", "payment_methods", "allow_pay_at_door", "payment_hold_minutes"),
     ),
+    (_("Refund policy"), ("refund_full_days", "refund_partial_percent", "refund_partial_days")),
     (_("Reminders and check-in"), ("reminder_hours", "checkin_opens_minutes")),
 )
 
@@ -123,6 +124,27 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         initial=30,
         label=_("Payment hold (minutes)"),
         help_text=_("How long an unpaid registration holds its seat."),
+    )
+    refund_full_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        label=_("Full refund until (days before)"),
+        help_text=_("Empty: a full refund until the event starts."),
+    )
+    refund_partial_percent = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        initial=0,
+        label=_("Then refund (%)"),
+        help_text=_("The share refunded after the full refund ends; 0 for none."),
+    )
+    refund_partial_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        initial=0,
+        label=_("Partial refund until (days before)"),
+        help_text=_("After this, nothing is refunded; 0: until the event starts."),
     )
     reminder_hours = forms.IntegerField(
         min_value=0,

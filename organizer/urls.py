@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from common.throttling import throttle_login
 from organizer import apis
-from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team
+from organizer.views import actions, auth, editing, events, home, messages, money, registrations, sessions, team
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
@@ -58,4 +58,17 @@ page_urlpatterns += [
     path("team/tokens/", team.token_issue, name="team-token-issue"),
     path("team/tokens/<int:pk>/revoke/", team.token_revoke, name="team-token-revoke"),
     path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
+]
+
+# Money: refunds in full or in part, receipts, fapiao requests (receipts).
+page_urlpatterns += [
+    # Not under registrations/<pk>/: that level is the row's buttons (<slug:action>/).
+    path("events/<slug:slug>/refunds/<int:pk>/", money.registration_refund, name="event-registration-refund"),
+    path(
+        "events/<slug:slug>/registrations/<int:pk>/receipts/<int:number>.pdf",
+        money.registration_receipt,
+        name="event-registration-receipt",
+    ),
+    path("events/<slug:slug>/fapiao/", money.event_fapiao, name="event-fapiao"),
+    path("events/<slug:slug>/fapiao/<int:pk>/issued/", money.fapiao_issued, name="event-fapiao-issued"),
 ]

@@ -12,6 +12,7 @@ import io
 import zoneinfo
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.utils import formats, timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -196,3 +197,12 @@ def receipt_pdf(*, receipt: Receipt) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def receipt_response(receipt: Receipt) -> HttpResponse:
+    """The PDF as a private download (the manage page, the desk, the data export link)."""
+    response = HttpResponse(receipt_pdf(receipt=receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.display_number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

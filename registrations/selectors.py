@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
+from events import refund_policy
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
 from registrations.models import (
     CalendarFeed,
     FapiaoRequest,
+    Payment,
     Receipt,
     Refund,
     Registration,
@@ -296,6 +299,63 @@ def receipt_lines(registration: Registration) -> list[dict]:
             "amount": str(unit * registration.party_size),
         }
     ]
+
+
+REFUND_OPEN_STATUSES = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
+
+
+def payment_refunded_total(payment: Payment) -> Decimal:
+    """Refunded or on its way back on this payment (every refund not failed)."""
+    total = payment.refunds.filter(status__in=REFUND_OPEN_STATUSES).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def payment_refundable(payment: Payment) -> Decimal:
+    """What can still be given back through Stripe: the amount minus every refund not failed."""
+    if payment.provider != Payment.Provider.STRIPE or payment.status not in (
+        Payment.Status.PAID,
+        Payment.Status.REFUND_PENDING,
+    ):
+        return Decimal(0)
+    return max(payment.amount - payment_refunded_total(payment), Decimal(0))
+
+
+def refundable_payments(*, registration: Registration) -> QuerySet[Payment]:
+    """The registration's online payments that may still have money to give back, oldest first."""
+    return registration.payments.filter(
+        provider=Payment.Provider.STRIPE, status__in=(Payment.Status.PAID, Payment.Status.REFUND_PENDING)
+    ).order_by("pk")
+
+
+def registration_refundable(*, registration: Registration) -> Decimal:
+    return sum((payment_refundable(p) for p in refundable_payments(registration=registration)), Decimal(0))
+
+
+@dataclass(frozen=True)
+class RefundOnCancel:
+    percent: Decimal
+    amount: Decimal  # what a cancel now would give back
+    currency: str
+
+
+def refund_on_cancel(*, registration: Registration, now: dt.datetime) -> RefundOnCancel | None:
+    """What cancelling now gives back by the event's policy (the cancel screen says it); None
+    when nothing was paid online."""
+    payments = list(refundable_payments(registration=registration))
+    if not payments:
+        return None
+    percent = refund_policy.refund_percent(
+        event=registration.event, first_start=refund_policy.event_first_start(registration.event), now=now
+    )
+    amount = Decimal(0)
+    for payment in payments:
+        target = payment.amount * percent / refund_policy.FULL
+        amount += max(min(target - payment_refunded_total(payment), payment_refundable(payment)), Decimal(0))
+    return RefundOnCancel(percent=percent, amount=amount.quantize(Decimal("0.01")), currency=registration.currency)
+
+
+def registration_refunds(*, registration: Registration) -> QuerySet[Refund]:
+    return Refund.objects.filter(payment__registration=registration).select_related("payment").order_by("id")
 
 
 def registration_receipts(*, registration: Registration) -> QuerySet[Receipt]:

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import AuditAction
 from common.exceptions import Conflict, InvalidInput
 from registrations import fapiao, selectors
 from registrations.models import FapiaoRequest, Payment, Receipt, ReceiptCounter, Registration
@@ -95,10 +97,13 @@ def fapiao_request_save(*, registration_id: int, company_name: str, taxpayer_id:
 
 
 @transaction.atomic
-def fapiao_mark_issued(*, request_id: int, now: dt.datetime | None = None) -> FapiaoRequest:
-    """The organizer issued it outside (their tax software): ticked off. Twice is a no-op."""
-    request = FapiaoRequest.objects.select_for_update().get(pk=request_id)
+def fapiao_mark_issued(*, request_id: int, actor, now: dt.datetime | None = None) -> FapiaoRequest:
+    """The organizer issued it outside (their tax software): ticked off, in the audit log. Twice is a no-op."""
+    request = FapiaoRequest.objects.select_for_update().select_related("registration__event").get(pk=request_id)
     if request.issued_at is None:
         request.issued_at = now or timezone.now()
         request.save(update_fields=["issued_at"])
+        audit.record_registration(
+            actor=actor, action=AuditAction.FAPIAO_ISSUED, registration=request.registration, details={}
+        )
     return request

@@ -25,7 +25,6 @@ from functools import partial
 import stripe
 from celery import shared_task
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
@@ -34,8 +33,9 @@ from audit import services as audit
 from audit.models import AuditAction
 from common.exceptions import Conflict
 from events.models import Event
-from events.refund_policy import FULL, refund_percent
+from events.refund_policy import FULL, event_first_start, refund_percent
 from notifications import outbox
+from registrations import selectors
 from registrations.models import Payment, Refund, Registration
 from registrations.services.stripe_api import from_minor_units, quantize, stripe_client, to_minor_units
 
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 # The sweeper leaves a fresh refund to the queue for this long, then retries with back-off.
 REFUND_GRACE = dt.timedelta(minutes=5)
 REFUND_BACKOFF_MAX = dt.timedelta(hours=6)
-OPEN_STATUSES = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
 
 
 def refund_backoff(attempts: int) -> dt.timedelta:
@@ -58,19 +57,8 @@ def lock_payment(payment_id: int) -> Payment:
     return Payment.objects.select_for_update(of=("self",)).select_related("registration__event").get(pk=payment_id)
 
 
-def refunded_total(payment: Payment) -> Decimal:
-    """Refunded or on its way back (every refund not failed)."""
-    total = payment.refunds.filter(status__in=OPEN_STATUSES).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal(0)
-
-
-def refundable(payment: Payment) -> Decimal:
-    if payment.provider != Payment.Provider.STRIPE or payment.status not in (
-        Payment.Status.PAID,
-        Payment.Status.REFUND_PENDING,
-    ):
-        return Decimal(0)
-    return max(payment.amount - refunded_total(payment), Decimal(0))
+refunded_total = selectors.payment_refunded_total
+refundable = selectors.payment_refundable
 
 
 def payment_sync_status(payment: Payment, *, now: dt.datetime | None = None) -> None:
@@ -134,9 +122,7 @@ def refund_publish(refund_id: int) -> bool:
 
 
 def _stripe_payments(registration: Registration):
-    return registration.payments.filter(
-        provider=Payment.Provider.STRIPE, status__in=(Payment.Status.PAID, Payment.Status.REFUND_PENDING)
-    ).values_list("pk", flat=True)
+    return selectors.refundable_payments(registration=registration).values_list("pk", flat=True)
 
 
 def refund_share(*, payment: Payment, percent: Decimal, reason: str, actor=None, now: dt.datetime) -> Refund | None:
@@ -144,11 +130,6 @@ def refund_share(*, payment: Payment, percent: Decimal, reason: str, actor=None,
     made counts). Caller holds the payment lock."""
     target = quantize(payment.amount * percent / FULL, payment.currency)
     return refund_request(payment=payment, amount=target - refunded_total(payment), reason=reason, actor=actor, now=now)
-
-
-def event_first_start(event: Event) -> dt.datetime | None:
-    starts = event.sessions.exclude(status="cancelled").order_by("starts_at").values_list("starts_at", flat=True)
-    return starts.first()
 
 
 def refund_after_cancel(*, registration: Registration, event: Event, now: dt.datetime, actor=None) -> list[Refund]:
