@@ -290,11 +290,12 @@ def manage_fapiao(request: HttpRequest, registration: Registration) -> HttpRespo
         try:
             services.fapiao_request_save(registration_id=registration.pk, **form.cleaned_data)
         except DomainError as exc:
+            if not exc.fields:  # already issued, or nothing to invoice: said on the manage page
+                messages.error(request, exc.message)
+                return redirect(manage_url)
             for field, errors in exc.fields.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
         else:
             messages.success(request, _("Your fapiao request has been sent to the organizer."))
             return redirect(manage_url)

@@ -190,9 +190,7 @@ def test_the_organizer_cancelling_refunds_in_full_whatever_the_policy(
     MembershipFactory(user=manager, organization=event.organization, role=Membership.Role.MANAGER)
     body = pay_online(api_client, event, amount_total=5000)
     with django_capture_on_commit_callbacks(execute=True):
-        response = desk_client(manager).post(
-            f"/organizer/events/{event.slug}/registrations/{body['id']}/cancel/", {}
-        )
+        response = desk_client(manager).post(f"/organizer/events/{event.slug}/registrations/{body['id']}/cancel/", {})
     assert response.status_code == 302
     assert [r["form"]["amount"] for r in refund_requests(stripe_stub)] == ["5000"]
     assert Refund.objects.get().reason == "organizer_cancel"
