@@ -259,8 +259,14 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     payment.paid_at = now
     payment.payment_intent_id = session.get("payment_intent") or ""
     payment.save()
-    # Paid is paid, even when the seat cannot be kept (then refunded below): the receipt says so.
+    _seat_the_payer(event=event, registration=registration, payment=payment, now=now)
+    # Paid is paid, even when the seat could not be kept (then refunded): the receipt says so.
+    # Its counter lock is the transaction's last (docs/locking.md).
     receipts.receipt_issue(payment=payment, now=now)
+
+
+def _seat_the_payer(*, event: Event, registration: Registration, payment: Payment, now: dt.datetime) -> None:
+    """Confirm the seat the payment is for, or refund it when the seat is gone. Caller holds the event lock."""
 
     if registration.status == Registration.Status.PENDING_PAYMENT:
         seats.move(event, registration, Registration.Status.CONFIRMED)
@@ -307,11 +313,13 @@ def door_payment_record(*, registration_id: int, received_by, now: dt.datetime |
         paid_at=now,
         received_by=received_by if getattr(received_by, "is_authenticated", False) else None,
     )
-    receipts.receipt_issue(payment=payment, now=now)
     audit.record_registration(
         actor=received_by,
         action=AuditAction.DOOR_PAYMENT,
         registration=registration,
         details={"payment": payment.pk, "amount": payment.amount, "currency": payment.currency},
     )
+    # Last: the counter lock is never held while another row is touched (the audit entry's
+    # foreign key to the event would wait for a webhook holding that event: a deadlock).
+    receipts.receipt_issue(payment=payment, now=now)
     return payment

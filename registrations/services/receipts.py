@@ -6,6 +6,9 @@ number comes from the organization's ``ReceiptCounter`` row, locked (SELECT ... 
 for the rest of that transaction, so two payments never draw the same number: no repeats.
 The counter is always the last lock taken (after the event, the registration or the payment),
 so it adds no lock-order cycle; it is held only until the payment commits, with no network call.
+"Last" includes PostgreSQL's foreign-key checks, deferred to COMMIT by Django: they are run
+before the counter is locked (``SET CONSTRAINTS ALL IMMEDIATE``), found by the concurrency test
+(a door payment's audit entry waited at COMMIT for a webhook's event lock while holding the counter).
 """
 
 from __future__ import annotations
@@ -26,8 +29,15 @@ from registrations.models import FapiaoRequest, Payment, Receipt, ReceiptCounter
 def receipt_number_next(*, organization_id: int) -> int:
     """Lock the organization's counter row (created on first use) and draw the next number.
     Caller is inside the payment's transaction; the lock is held until it commits."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("receipt_number_next must run inside transaction.atomic")
+    if connection.vendor == "postgresql":
+        # Django's foreign keys are checked at COMMIT (deferred): that check takes a share lock on
+        # each parent row (the event of an audit entry), which a webhook may hold while it waits
+        # for this counter: a deadlock. Checking them now takes those locks before the counter's.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     # ON CONFLICT DO NOTHING: two first payments of an organization create one counter.
     ReceiptCounter.objects.bulk_create([ReceiptCounter(organization_id=organization_id)], ignore_conflicts=True)
     counter = ReceiptCounter.objects.select_for_update().get(organization_id=organization_id)
