@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import AuditAction
-from common.exceptions import Conflict, InvalidInput
+from common.exceptions import Conflict
 from registrations import fapiao, selectors
 from registrations.models import FapiaoRequest, Payment, Receipt, ReceiptCounter, Registration
 
@@ -71,28 +71,10 @@ def receipt_issue(*, payment: Payment, now: dt.datetime | None = None) -> Receip
     )
 
 
-def fapiao_clean(*, company_name: str, taxpayer_id: str) -> tuple[str, str]:
-    """The request's fields, trimmed and checked; InvalidInput names the field that is wrong."""
-    company_name = " ".join((company_name or "").split())
-    taxpayer_id = fapiao.normalise_taxpayer_id(taxpayer_id or "")
-    errors = {}
-    if not company_name:
-        errors["company_name"] = [_("Enter the company name as registered for tax.")]
-    elif len(company_name) > 200:
-        errors["company_name"] = [_("The company name is too long.")]
-    if not fapiao.taxpayer_id_valid(taxpayer_id):
-        errors["taxpayer_id"] = [
-            _("This is not a valid taxpayer ID: enter the 18-character unified social credit code.")
-        ]
-    if errors:
-        raise InvalidInput(fields=errors, code="invalid_fapiao")
-    return company_name, taxpayer_id
-
-
 @transaction.atomic
 def fapiao_request_save(*, registration_id: int, company_name: str, taxpayer_id: str) -> FapiaoRequest:
     """Ask for a fapiao (or correct the request) until the organizer has issued it."""
-    company_name, taxpayer_id = fapiao_clean(company_name=company_name, taxpayer_id=taxpayer_id)
+    company_name, taxpayer_id = fapiao.fapiao_clean(company_name=company_name, taxpayer_id=taxpayer_id)
     registration = Registration.objects.select_for_update().get(pk=registration_id)
     if registration.amount_due <= 0:
         raise Conflict(_("There is nothing to invoice for this registration."), code="nothing_to_invoice")

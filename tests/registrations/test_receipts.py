@@ -194,3 +194,46 @@ def test_the_organizer_lists_fapiao_requests_and_marks_them_issued(api_client, t
     assert "The fapiao has already been issued." in api_client.get(again["Location"]).content.decode()
     request.refresh_from_db()
     assert request.company_name == "上海茶叶有限公司"
+
+
+@pytest.mark.django_db
+def test_the_registration_api_takes_a_fapiao_request_at_checkout(api_client, dinner, stripe_stub):
+    from tests.registrations.test_stripe import register
+
+    wrong = api_client.post(
+        f"/api/v1/events/{dinner.slug}/registrations/",
+        {
+            "name": "Payer",
+            "email": "wrong@example.org",
+            "consents": {"privacy": True},
+            "fapiao": {"company_name": "上海茶叶有限公司", "taxpayer_id": "91350100M000100Y44"},
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert wrong.status_code == 400
+    assert "纳税人识别号无效" in str(wrong.json())
+    assert not FapiaoRequest.objects.exists()
+    body = register(
+        api_client, dinner, fapiao={"company_name": " 上海茶叶有限公司 ", "taxpayer_id": "91350100m000100y43"}
+    )
+    request = FapiaoRequest.objects.get()
+    assert (request.registration_id, request.company_name, request.taxpayer_id) == (
+        body["id"],
+        "上海茶叶有限公司",
+        VALID_TAXPAYER_ID,
+    )
+    # A free event has nothing to invoice: refused, and nobody is registered.
+    free = EventFactory(organization=dinner.organization, price=Decimal("0"))
+    response = api_client.post(
+        f"/api/v1/events/{free.slug}/registrations/",
+        {
+            "name": "Free",
+            "email": "free@example.org",
+            "consents": {"privacy": True},
+            "fapiao": {"company_name": "Tea Ltd", "taxpayer_id": VALID_TAXPAYER_ID},
+        },
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["error"]["code"] == "nothing_to_invoice"
+    assert not free.registrations.exists()
