@@ -136,6 +136,7 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         min_value=0,
         max_value=100,
         initial=0,
+        required=False,
         label=_("Then refund (%)"),
         help_text=_("The share refunded after the full refund ends; 0 for none."),
     )
@@ -143,6 +144,7 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         min_value=0,
         max_value=365,
         initial=0,
+        required=False,
         label=_("Partial refund until (days before)"),
         help_text=_("After this, nothing is refunded; 0: until the event starts."),
     )
@@ -192,6 +194,12 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         """The bound fields grouped into the guided form's steps."""
         for legend, names in EVENT_SECTIONS:
             yield legend, [self[name] for name in names if name in self.fields]
+
+    def clean_refund_partial_percent(self) -> int:
+        return self.cleaned_data.get("refund_partial_percent") or 0
+
+    def clean_refund_partial_days(self) -> int:
+        return self.cleaned_data.get("refund_partial_days") or 0
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()

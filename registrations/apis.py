@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.cache import cache
@@ -90,7 +91,8 @@ class RegistrationCreateApi(APIView):
             serializer = RegistrationInputSerializer(data=request.data, context={"user": request.user})
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-            with transaction.atomic():  # a fapiao request refused (a free seat) registers nothing
+            # With a fapiao request, one transaction: refused (a free seat), nothing is registered.
+            with transaction.atomic() if data.get("fapiao") else nullcontext():
                 registration = services.registration_create(
                     event_slug=slug,
                     name=data["name"],
