@@ -204,3 +204,25 @@ def test_the_public_page_shows_the_policy_before_paying(client):
     assert "After that, no refund." in html
     html = client.get(f"/events/{event.slug}/?lang=zh-hans").content.decode()
     assert "退款" in html
+
+
+@pytest.mark.django_db
+def test_cancelling_the_event_after_a_partial_refund_gives_back_the_rest_and_says_so(
+    api_client, stripe_stub, django_capture_on_commit_callbacks
+):
+    event = event_starting_in(10)
+    owner = UserFactory(username="owner-x")
+    MembershipFactory(user=owner, organization=event.organization, role=Membership.Role.OWNER)
+    body = pay_online(api_client, event, amount_total=5000)
+    payload = charge_refunded_event(
+        event_id="evt_dash3", payment_intent=f"pi_for_{body['session_id']}", amount=5000, amount_refunded=100
+    )
+    assert post_webhook(api_client, payload).status_code == 200
+    desk = desk_client(owner, language="en")
+    page = desk.get(f"/organizer/events/{event.slug}/cancel/").content.decode()
+    assert "(49 CNY)" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert desk.post(f"/organizer/events/{event.slug}/cancel/", {}).status_code == 302
+    assert [r["form"]["amount"] for r in refund_requests(stripe_stub)] == ["4900"]
+    assert Payment.objects.get().status == Payment.Status.REFUNDED
+    assert Refund.objects.get(reason="event_cancelled").amount == Decimal("49.00")

@@ -237,3 +237,20 @@ def test_the_registration_api_takes_a_fapiao_request_at_checkout(api_client, din
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "nothing_to_invoice"
     assert not free.registrations.exists()
+
+
+@pytest.mark.django_db
+def test_erasing_keeps_the_receipt_for_the_books_without_the_payer(api_client, dinner, stripe_stub):
+    body = pay_online(api_client, dinner, amount_total=4000)
+    token = manage_token(body)
+    api_client.post(
+        f"/manage/{token}/fapiao/",
+        {"company_name": "上海茶叶有限公司", "taxpayer_id": VALID_TAXPAYER_ID},
+        format="multipart",
+    )
+    from privacy import services as privacy_services
+
+    privacy_services.registration_erase(registration_id=body["id"])
+    receipt = Receipt.objects.get()
+    assert (receipt.number, receipt.total, receipt.payer_name, receipt.payer_email) == (1, Decimal("40"), "", "")
+    assert not FapiaoRequest.objects.exists()  # not issued yet: nothing left to issue it to
