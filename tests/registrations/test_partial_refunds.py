@@ -226,3 +226,36 @@ def test_cancelling_the_event_after_a_partial_refund_gives_back_the_rest_and_say
     assert [r["form"]["amount"] for r in refund_requests(stripe_stub)] == ["4900"]
     assert Payment.objects.get().status == Payment.Status.REFUNDED
     assert Refund.objects.get(reason="event_cancelled").amount == Decimal("49.00")
+
+
+@pytest.mark.django_db
+def test_a_refund_stripe_keeps_refusing_is_an_alert_on_the_desk(
+    api_client, stripe_stub, django_capture_on_commit_callbacks
+):
+    from registrations import selectors
+    from registrations.services import refunds
+
+    event = event_starting_in(10)
+    manager = UserFactory(username="watcher")
+    MembershipFactory(user=manager, organization=event.organization, role=Membership.Role.MANAGER)
+    body = pay_online(api_client, event, amount_total=5000)
+    stripe_stub.fail_next = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_via_api(api_client, body)
+    desk = desk_client(manager, language="en")
+    assert "refund is stuck" not in desk.get("/organizer/").content.decode()
+    for day in range(1, selectors.REFUND_ALERT_ATTEMPTS + 1):
+        with django_capture_on_commit_callbacks(execute=True):
+            refunds.refunds_sweep(now=timezone.now() + dt.timedelta(days=day))
+    refund_url = f"/organizer/events/{event.slug}/refunds/{body['id']}/"
+    for page in ("/organizer/", f"/organizer/events/{event.slug}/"):
+        html = desk.get(page).content.decode()
+        assert "1 refund is stuck" in html and refund_url in html and "50 CNY" in html
+    zh = desk_client(manager, language="zh-hans").get("/organizer/").content.decode()
+    assert "1 笔退款卡住了" in zh
+    # Stripe answers again: the next sweep refunds it once and the alert is gone.
+    stripe_stub.fail_next = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        refunds.refunds_sweep(now=timezone.now() + dt.timedelta(days=30))
+    assert Refund.objects.get().status == Refund.Status.SUCCEEDED
+    assert "refund is stuck" not in desk.get("/organizer/").content.decode()
