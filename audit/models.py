@@ -23,6 +23,8 @@ class AuditAction(models.TextChoices):
     DOOR_PAYMENT = "registration.door_payment", pgettext_lazy("audit log", "Payment taken at the door")
     REGISTRATION_PROMOTE = "registration.promote", pgettext_lazy("audit log", "Promoted from the waiting list by hand")
     TICKET_RESEND = "registration.ticket_resend", pgettext_lazy("audit log", "Ticket sent again")
+    REGISTRATION_REFUND = "registration.refund", pgettext_lazy("audit log", "Refunded by the organizer")
+    FAPIAO_ISSUED = "registration.fapiao_issued", pgettext_lazy("audit log", "Fapiao marked as issued")
     MEMBER_INVITE = "membership.invite", pgettext_lazy("audit log", "Volunteer invited")
     TOKEN_CREATE = "token.create", pgettext_lazy("audit log", "Scanner token issued")
     TOKEN_REVOKE = "token.revoke", pgettext_lazy("audit log", "Scanner token revoked")

@@ -17,6 +17,7 @@ app.conf.imports = (
     "events.services",
     "registrations.services.register",
     "registrations.services.payments",
+    "registrations.services.refunds",
     "notifications.sending",
     "notifications.services",
     "privacy.services",

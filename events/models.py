@@ -147,6 +147,19 @@ class Event(TranslatedMixin, models.Model):
     search_text = models.TextField(_("search text"), blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Refund policy on cancel (events/refund_policy.py): a full refund until ``refund_full_days``
+    # before the first session (unset: until it starts), then ``refund_partial_percent`` % until
+    # ``refund_partial_days`` before it, then none.
+    refund_full_days = models.PositiveSmallIntegerField(
+        _("full refund until (days before)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: a full refund until the event starts."),
+    )
+    refund_partial_percent = models.PositiveSmallIntegerField(
+        _("then refund (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    refund_partial_days = models.PositiveSmallIntegerField(_("partial refund until (days before)"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
@@ -160,6 +173,11 @@ class Event(TranslatedMixin, models.Model):
             models.CheckConstraint(condition=Q(capacity__gte=0), name="event_capacity_non_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="event_price_non_negative"),
             models.CheckConstraint(condition=Q(max_guests__lte=20), name="event_max_guests_bounded"),
+            models.CheckConstraint(condition=Q(refund_partial_percent__lte=100), name="event_refund_percent_bounded"),
+            models.CheckConstraint(
+                condition=Q(refund_full_days__isnull=True) | Q(refund_partial_days__lte=F("refund_full_days")),
+                name="event_refund_days_order",
+            ),
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)
                 | Q(registration_closes_at__isnull=True)

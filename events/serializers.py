@@ -176,6 +176,9 @@ class EventListSerializer(serializers.ModelSerializer):
             "registration_closes_at",
             "max_guests",
             "allow_pay_at_door",
+            "refund_full_days",
+            "refund_partial_percent",
+            "refund_partial_days",
             "seats_left",
             "waitlist_count",
             "url",
@@ -290,6 +293,19 @@ class EventWriteSerializer(serializers.Serializer):
         help_text="At most this many seats on hold (email confirmation or payment) per email domain (0 = no limit).",
     )
     checkin_opens_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    refund_full_days = serializers.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        allow_null=True,
+        help_text="Refund policy: a full refund until this many days before the first session (null: until it starts).",
+    )
+    refund_partial_percent = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, help_text="Then this share is refunded (0: none)."
+    )
+    refund_partial_days = serializers.IntegerField(
+        min_value=0, max_value=365, required=False, help_text="…until this many days before; after that, none."
+    )
     reminder_hours = serializers.IntegerField(min_value=0, max_value=168, required=False)
     completion_threshold = serializers.IntegerField(
         min_value=1,

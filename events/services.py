@@ -123,6 +123,9 @@ EVENT_FIELDS = {
     "checkin_opens_minutes",
     "reminder_hours",
     "completion_threshold",
+    "refund_full_days",
+    "refund_partial_percent",
+    "refund_partial_days",
 }
 
 
@@ -138,6 +141,12 @@ def _check_event_rules(event: Event) -> None:
         and event.registration_closes_at <= event.registration_opens_at
     ):
         errors["registration_closes_at"] = [_("Registration must close after it opens.")]
+    if event.refund_partial_percent > 100:
+        errors["refund_partial_percent"] = [_("A refund share is at most 100 %.")]
+    if event.refund_full_days is not None and event.refund_partial_days > event.refund_full_days:
+        errors["refund_partial_days"] = [
+            _("The partial refund must end after the full refund does (fewer days before).")
+        ]
     if event.venue_id and event.venue.organization_id != event.organization_id:
         errors["venue"] = [_("This venue belongs to another organization.")]
     if Event.objects.filter(slug=event.slug).exclude(pk=event.pk).exists():

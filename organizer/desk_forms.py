@@ -36,6 +36,7 @@ EVENT_SECTIONS = (
         _("Price and payment"),
         ("price", "currency", "payment_methods", "allow_pay_at_door", "payment_hold_minutes"),
     ),
+    (_("Refund policy"), ("refund_full_days", "refund_partial_percent", "refund_partial_days")),
     (_("Reminders and check-in"), ("reminder_hours", "checkin_opens_minutes", "completion_threshold")),
 )
 
@@ -125,6 +126,29 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
         label=_("Payment hold (minutes)"),
         help_text=_("How long an unpaid registration holds its seat."),
     )
+    refund_full_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        label=_("Full refund until (days before)"),
+        help_text=_("Empty: a full refund until the event starts."),
+    )
+    refund_partial_percent = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        initial=0,
+        required=False,
+        label=_("Then refund (%)"),
+        help_text=_("The share refunded after the full refund ends; 0 for none."),
+    )
+    refund_partial_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        initial=0,
+        required=False,
+        label=_("Partial refund until (days before)"),
+        help_text=_("After this, nothing is refunded; 0: until the event starts."),
+    )
     reminder_hours = forms.IntegerField(
         min_value=0,
         max_value=168,
@@ -185,6 +209,12 @@ class DeskEventForm(TranslationsFormMixin, forms.Form):
 
     def clean_completion_threshold(self) -> int:
         return self.cleaned_data.get("completion_threshold") or Event._meta.get_field("completion_threshold").default
+
+    def clean_refund_partial_percent(self) -> int:
+        return self.cleaned_data.get("refund_partial_percent") or 0
+
+    def clean_refund_partial_days(self) -> int:
+        return self.cleaned_data.get("refund_partial_days") or 0
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()

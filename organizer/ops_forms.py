@@ -3,6 +3,8 @@ the use cases are ``registrations.services``, ``notifications.notices`` and ``or
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -109,3 +111,24 @@ class TokenForm(forms.Form):
     def __init__(self, *args, holders=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["holder"].choices = [(str(user.pk), user.get_username()) for user in holders]
+
+
+class RefundForm(forms.Form):
+    """The desk's refund: an amount up to what is refundable, and a note kept with it."""
+
+    amount = forms.DecimalField(label=_("Amount to refund"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
+    note = forms.CharField(label=_("Note (kept with the refund)"), max_length=500, required=False)
+
+    def __init__(self, *args, refundable: Decimal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refundable = refundable
+        self.fields["amount"].max_value = refundable
+        self.fields["amount"].widget.attrs.update({"max": str(refundable), "step": "0.01", "inputmode": "decimal"})
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount > self.refundable:
+            raise forms.ValidationError(
+                _("You can refund at most %(amount)s."), params={"amount": self.refundable}, code="max_value"
+            )
+        return amount

@@ -20,6 +20,7 @@ from organizer.views import (
     events,
     home,
     messages,
+    money,
     notices,
     questions,
     registrations,
@@ -98,4 +99,16 @@ page_urlpatterns += [
     path("voices/<int:pk>/note/", voices.voice_note, name="voice-note"),
     path("voices/<int:pk>/reply/", voices.voice_reply, name="voice-reply"),
     path("voices/<int:pk>/publish/", voices.voice_publish, name="voice-publish"),
+]
+# Money: refunds in full or in part, receipts, fapiao requests (receipts).
+page_urlpatterns += [
+    # Not under registrations/<pk>/: that level is the row's buttons (<slug:action>/).
+    path("events/<slug:slug>/refunds/<int:pk>/", money.registration_refund, name="event-registration-refund"),
+    path(
+        "events/<slug:slug>/registrations/<int:pk>/receipts/<int:number>.pdf",
+        money.registration_receipt,
+        name="event-registration-receipt",
+    ),
+    path("events/<slug:slug>/fapiao/", money.event_fapiao, name="event-fapiao"),
+    path("events/<slug:slug>/fapiao/<int:pk>/issued/", money.fapiao_issued, name="event-fapiao-issued"),
 ]

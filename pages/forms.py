@@ -261,3 +261,14 @@ class VoiceForm(AccessibleFormMixin, forms.Form):
     @property
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))
+
+
+class FapiaoForm(AccessibleFormMixin, forms.Form):
+    """A fapiao request on the manage page; the taxpayer ID is checked by the service."""
+
+    company_name = forms.CharField(label=_("Company name (as registered for tax)"), max_length=200)
+    taxpayer_id = forms.CharField(
+        label=_("Taxpayer ID"),
+        max_length=30,
+        help_text=_("The 18-character unified social credit code (统一社会信用代码)."),
+    )

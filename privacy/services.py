@@ -30,10 +30,12 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,8 +46,8 @@ from common.models import IdempotencyKey
 from events.models import Event
 from notifications.models import Feedback, Notification
 from registrations import consent, tickets
-from registrations.models import CalendarFeed, Payment, Registration, StripeEvent, Ticket
-from registrations.selectors import event_is_over
+from registrations.models import CalendarFeed, FapiaoRequest, Payment, Receipt, Registration, StripeEvent, Ticket
+from registrations.selectors import event_is_over, registration_receipts
 from registrations.services.register import registration_cancel
 from voices import selectors as voice_reads
 from voices import services as voice_services
@@ -69,6 +71,11 @@ def export_filename(registration_id: int) -> str:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _receipt_url(registration: Registration, number: int) -> str:
+    path = reverse("pages:manage-receipt", kwargs={"token": registration.manage_token, "number": number})
+    return f"{settings.SITE_URL}{path}"
 
 
 def erase_cancels(*, registration: Registration, now: dt.datetime | None = None) -> bool:
@@ -178,9 +185,45 @@ def registration_export(*, registration_id: int, now: dt.datetime | None = None)
                 "created_at": _iso(payment.created_at),
                 "paid_at": _iso(payment.paid_at),
                 "refunded_at": _iso(payment.refunded_at),
+                "refunds": [
+                    {
+                        "amount": str(refund.amount),
+                        "reason": refund.reason,
+                        "status": refund.status,
+                        "requested_at": _iso(refund.requested_at),
+                        "refunded_at": _iso(refund.refunded_at),
+                    }
+                    for refund in payment.refunds.order_by("id")
+                ],
             }
             for payment in Payment.objects.filter(registration=registration).order_by("id")
         ],
+        "receipts": [
+            {
+                "number": receipt.display_number,
+                "issued_at": _iso(receipt.issued_at),
+                "payer": receipt.payer_name,
+                "lines": receipt.lines,
+                "total": str(receipt.total),
+                "currency": receipt.currency,
+                "method": receipt.method,
+                "pdf_url": settings.SITE_URL
+                + reverse(
+                    "pages:manage-receipt", kwargs={"token": registration.manage_token, "number": receipt.number}
+                ),
+            }
+            for receipt in registration_receipts(registration=registration)
+        ],
+        "fapiao_request": (
+            {
+                "company_name": fapiao.company_name,
+                "taxpayer_id": fapiao.taxpayer_id,
+                "created_at": _iso(fapiao.created_at),
+                "issued_at": _iso(fapiao.issued_at),
+            }
+            if (fapiao := FapiaoRequest.objects.filter(registration=registration).first()) is not None
+            else None
+        ),
         "emails": [
             {
                 "kind": note.kind,
@@ -303,6 +346,9 @@ def registration_anonymise(*, registration_id: int, reason: str, now: dt.datetim
             Q(payload__data__object__id__in=sessions) | Q(payload__data__object__payment_intent__in=intents)
         ).update(payload={"erased": True})
     payments.update(checkout_url="")
+    # A receipt stays (its number and amount are the organization's books), without the payer.
+    Receipt.objects.filter(registration=registration).update(payer_name="", payer_email="")
+    FapiaoRequest.objects.filter(registration=registration, issued_at__isnull=True).delete()
     IdempotencyKey.objects.filter(scope__startswith="register:", response_body__id=registration.pk).update(
         response_body={"id": registration.pk, "erased": True}
     )

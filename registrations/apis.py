@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
@@ -89,18 +91,22 @@ class RegistrationCreateApi(APIView):
             serializer = RegistrationInputSerializer(data=request.data, context={"user": request.user})
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-            registration = services.registration_create(
-                event_slug=slug,
-                name=data["name"],
-                email=data["email"],
-                language=data.get("language") or active_language(),
-                answers=data["answers"],
-                consents=data["consents"],
-                consent_version=data.get("consent_version") or None,
-                guests=data["guests"],
-                pay_at_door=data["pay_at_door"],
-                user=request.user,
-            )
+            # With a fapiao request, one transaction: refused (a free seat), nothing is registered.
+            with transaction.atomic() if data.get("fapiao") else nullcontext():
+                registration = services.registration_create(
+                    event_slug=slug,
+                    name=data["name"],
+                    email=data["email"],
+                    language=data.get("language") or active_language(),
+                    answers=data["answers"],
+                    consents=data["consents"],
+                    consent_version=data.get("consent_version") or None,
+                    guests=data["guests"],
+                    pay_at_door=data["pay_at_door"],
+                    user=request.user,
+                )
+                if data.get("fapiao"):
+                    services.fapiao_request_save(registration_id=registration.pk, **data["fapiao"])
             return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
         return idempotent(

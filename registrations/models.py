@@ -180,7 +180,6 @@ class Payment(models.Model):
     checkout_session_id = models.CharField(_("Stripe checkout session"), max_length=255, blank=True, db_index=True)
     checkout_url = models.URLField(_("Stripe payment page"), max_length=2000, blank=True)
     payment_intent_id = models.CharField(_("Stripe payment"), max_length=255, blank=True)
-    refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("received by"),
@@ -193,11 +192,6 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    # Refunds always finish: the row is refund_pending before anything is queued; the sweeper
-    # re-queues it from refund_next_at on, backing off after each failed try (refund_attempts).
-    refund_requested_at = models.DateTimeField(_("refund requested at"), null=True, blank=True)
-    refund_next_at = models.DateTimeField(_("next refund attempt at"), null=True, blank=True, db_index=True)
-    refund_attempts = models.PositiveSmallIntegerField(_("refund attempts"), default=0)
 
     class Meta:
         verbose_name = _("payment")
@@ -207,6 +201,117 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} {self.currency} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money given back on one payment: a durable row written before anything is queued.
+
+    Refunds add up: a payment is refunded in parts (a partial refund in Stripe's dashboard, then
+    the rest on cancel) and what is still refundable is its amount minus every refund not failed.
+    A pending row is re-queued by the sweeper (``next_attempt_at``, backing off after each failed
+    try, ``attempts``) until Stripe answers; the idempotency key makes every try the same refund."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Refund pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("refund status", "Refunded")
+        FAILED = "failed", _("Failed")
+
+    class Reason(models.TextChoices):
+        CANCEL = "cancel", _("Cancelled by the attendee")
+        ORGANIZER_CANCEL = "organizer_cancel", _("Cancelled by the organizer")
+        EVENT_CANCELLED = "event_cancelled", _("Event cancelled")
+        DESK = "desk", _("Refunded by the organizer")
+        NO_SEAT = "no_seat", _("Paid after the seat was gone")
+        STRIPE_DASHBOARD = "stripe_dashboard", _("Refunded in Stripe's dashboard")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"], condition=~Q(stripe_refund_id=""), name="refund_one_row_per_stripe_refund"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} of payment {self.payment_id} ({self.status})"
+
+    @property
+    def key(self) -> str:
+        """What Stripe dedupes the refund by: every try of this row is one refund at Stripe."""
+        return self.idempotency_key or f"huiguan-refund-r{self.pk}"
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number of one organization. Locked (SELECT ... FOR UPDATE) by
+    ``receipts.receipt_issue`` in the payment's transaction, so numbers have no gaps and no repeats."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="receipt_counter"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"receipts of {self.organization_id}: {self.last_number}"
+
+
+class Receipt(models.Model):
+    """The receipt of one payment, numbered per organization; what it says is copied at issue time."""
+
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="receipts")
+    number = models.PositiveIntegerField()
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="receipts")
+    issued_at = models.DateTimeField()
+    language = models.CharField(max_length=10)
+    payer_name = models.CharField(max_length=200)
+    payer_email = models.EmailField(blank=True)
+    lines = models.JSONField(default=list)  # [{"description": {lang: text}, "quantity", "unit_price", "amount"}]
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=10, choices=Payment.Provider.choices)
+
+    class Meta:
+        ordering = ["organization", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="receipt_number_unique_per_organization")
+        ]
+
+    def __str__(self) -> str:
+        return f"receipt {self.display_number}"
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.organization.slug.upper()[:12]}-{self.number:06d}"
+
+
+class FapiaoRequest(models.Model):
+    """A registrant asks for a fapiao (发票); the organizer issues it outside and ticks it off."""
+
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="fapiao_request")
+    company_name = models.CharField(max_length=200)
+    taxpayer_id = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"fapiao for registration {self.registration_id}"
 
 
 class StripeEvent(models.Model):

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
+from events import refund_policy
 from events.models import Event, Session
 from organizations import access
 from organizations.models import Organization
-from registrations.models import CalendarFeed, Payment, Registration, RegistrationsLink
+from registrations.models import (
+    CalendarFeed,
+    FapiaoRequest,
+    Payment,
+    Receipt,
+    Refund,
+    Registration,
+    RegistrationsLink,
+)
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -258,11 +268,105 @@ def my_registrations(*, email: str) -> QuerySet[Registration]:
 REFUND_ALERT_ATTEMPTS = 5
 
 
-def refunds_stuck(*, organization: Organization | None = None) -> QuerySet[Payment]:
+def refunds_stuck(
+    *, organization: Organization | None = None, organizations=None, event: Event | None = None
+) -> QuerySet[Refund]:
     """Refunds still pending after REFUND_ALERT_ATTEMPTS sweeps: what the organizer desk shows as an alert."""
-    payments = Payment.objects.filter(
-        status=Payment.Status.REFUND_PENDING, refund_attempts__gte=REFUND_ALERT_ATTEMPTS
-    ).select_related("registration__event")
+    refunds = Refund.objects.filter(status=Refund.Status.PENDING, attempts__gte=REFUND_ALERT_ATTEMPTS).select_related(
+        "payment__registration__event"
+    )
     if organization is not None:
-        payments = payments.filter(registration__event__organization=organization)
-    return payments.order_by("refund_requested_at", "id")
+        refunds = refunds.filter(payment__registration__event__organization=organization)
+    if organizations is not None:
+        refunds = refunds.filter(payment__registration__event__organization__in=organizations)
+    if event is not None:
+        refunds = refunds.filter(payment__registration__event=event)
+    return refunds.order_by("requested_at", "id")
+
+
+def receipt_lines(registration: Registration) -> list[dict]:
+    """What the registration pays for, one line per kind of seat: the event's price times the
+    party. The one place receipts read it from (ticket types will answer here at merge:
+    ``charge_lines``). Descriptions in every language the event has."""
+    event = registration.event
+    title = {code: text for code, text in (event.title or {}).items() if text} or {"en": event.slug}
+    unit = event.price
+    return [
+        {
+            "description": title,
+            "quantity": registration.party_size,
+            "unit_price": str(unit),
+            "amount": str(unit * registration.party_size),
+        }
+    ]
+
+
+REFUND_OPEN_STATUSES = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
+
+
+def payment_refunded_total(payment: Payment) -> Decimal:
+    """Refunded or on its way back on this payment (every refund not failed)."""
+    total = payment.refunds.filter(status__in=REFUND_OPEN_STATUSES).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def payment_refundable(payment: Payment) -> Decimal:
+    """What can still be given back through Stripe: the amount minus every refund not failed."""
+    if payment.provider != Payment.Provider.STRIPE or payment.status not in (
+        Payment.Status.PAID,
+        Payment.Status.REFUND_PENDING,
+    ):
+        return Decimal(0)
+    return max(payment.amount - payment_refunded_total(payment), Decimal(0))
+
+
+def refundable_payments(*, registration: Registration) -> QuerySet[Payment]:
+    """The registration's online payments that may still have money to give back, oldest first."""
+    return registration.payments.filter(
+        provider=Payment.Provider.STRIPE, status__in=(Payment.Status.PAID, Payment.Status.REFUND_PENDING)
+    ).order_by("pk")
+
+
+def registration_refundable(*, registration: Registration) -> Decimal:
+    return sum((payment_refundable(p) for p in refundable_payments(registration=registration)), Decimal(0))
+
+
+@dataclass(frozen=True)
+class RefundOnCancel:
+    percent: Decimal
+    amount: Decimal  # what a cancel now would give back
+    currency: str
+
+
+def refund_on_cancel(*, registration: Registration, now: dt.datetime) -> RefundOnCancel | None:
+    """What cancelling now gives back by the event's policy (the cancel screen says it); None
+    when nothing was paid online."""
+    payments = list(refundable_payments(registration=registration))
+    if not payments:
+        return None
+    percent = refund_policy.refund_percent(
+        event=registration.event, first_start=refund_policy.event_first_start(registration.event), now=now
+    )
+    amount = Decimal(0)
+    for payment in payments:
+        target = payment.amount * percent / refund_policy.FULL
+        amount += max(min(target - payment_refunded_total(payment), payment_refundable(payment)), Decimal(0))
+    return RefundOnCancel(percent=percent, amount=amount.quantize(Decimal("0.01")), currency=registration.currency)
+
+
+def registration_refunds(*, registration: Registration) -> QuerySet[Refund]:
+    return Refund.objects.filter(payment__registration=registration).select_related("payment").order_by("id")
+
+
+def registration_receipts(*, registration: Registration) -> QuerySet[Receipt]:
+    return registration.receipts.select_related("organization", "payment").order_by("number")
+
+
+def fapiao_requests(*, organizations) -> QuerySet[FapiaoRequest]:
+    """Fapiao requests of the organizations' events, newest first, with the receipt numbers."""
+    return (
+        FapiaoRequest.objects.filter(registration__event__organization__in=organizations)
+        .select_related("registration__event__organization")
+        .prefetch_related("registration__receipts__organization")
+        .order_by("issued_at", "-created_at")
+    )

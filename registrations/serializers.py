@@ -3,12 +3,26 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from common.exceptions import InvalidInput
 from common.i18n import content_languages
 from common.serializers import PersonNameField, StrictBooleanField
 from registrations import selectors
+from registrations.fapiao import fapiao_clean
 from registrations.models import Registration
 from registrations.shortcodes import format_short_code
 from registrations.tickets import ticket_code
+
+
+class FapiaoInputSerializer(serializers.Serializer):
+    company_name = serializers.CharField(max_length=200)
+    taxpayer_id = serializers.CharField(max_length=30, help_text="The 18-character unified social credit code.")
+
+    def validate(self, attrs):
+        try:
+            company_name, taxpayer_id = fapiao_clean(**attrs)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.fields) from exc
+        return {"company_name": company_name, "taxpayer_id": taxpayer_id}
 
 
 class RegistrationInputSerializer(serializers.Serializer):
@@ -36,6 +50,9 @@ class RegistrationInputSerializer(serializers.Serializer):
         help_text="Names of the people you bring (the event's max_guests applies).",
     )
     pay_at_door = serializers.BooleanField(default=False)
+    fapiao = FapiaoInputSerializer(
+        required=False, help_text="Optional: ask the organizer for a fapiao (发票) for this payment."
+    )
 
     def validate_answers(self, value):
         if len(value) > 100:

@@ -1,11 +1,7 @@
 """Certificates of completion as PDF (ReportLab), in the participant's language and English.
 
-Names and titles can be Chinese, Japanese or Latin (often mixed: "Anna 陈"). Latin text is set in
-Helvetica; every other run of characters in one of ReportLab's built-in CID fonts (Adobe's
-STSong-Light for Chinese, HeiseiMin-W3 for Japanese, HYSMyeongJo-Medium for Korean), so no font
-file is shipped or downloaded and the PDF stays small (the viewer supplies the glyphs). The
-text layer is real Unicode, so the certificate can be searched and copied (and tested by
-extracting its text).
+Names and titles can be Chinese, Japanese or Latin (often mixed: "Anna 陈"): the fonts and the
+mixed-script runs are set up in ``common/pdf.py``, shared with the receipts.
 
 The fixed phrases are kept here per language rather than in a .po catalogue: a certificate is
 printed in two languages at once, whatever the organizer's UI language, and the project has no
@@ -18,23 +14,12 @@ import io
 import zoneinfo
 
 from django.utils import formats, timezone, translation
-from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from checkin.completion import Completion
+from common.pdf import BRAND, INK, MUTED, draw_centered
 from events.models import Event
-
-LATIN, LATIN_BOLD = "Helvetica", "Helvetica-Bold"
-CJK_FONTS = {"zh-hans": "STSong-Light", "ja": "HeiseiMin-W3", "ko": "HYSMyeongJo-Medium"}
-for _font in CJK_FONTS.values():
-    pdfmetrics.registerFont(UnicodeCIDFont(_font))
-
-INK = HexColor("#1b1f24")
-BRAND = HexColor("#0a5c57")
-MUTED = HexColor("#505a66")
 
 TEXT = {
     "en": {
@@ -65,73 +50,6 @@ TEXT = {
         "separator": "　",
     },
 }
-
-
-def _cjk_font(text: str, language: str) -> str:
-    if language in CJK_FONTS:
-        return CJK_FONTS[language]
-    if any("\u3040" <= ch <= "\u30ff" for ch in text):  # hiragana / katakana
-        return CJK_FONTS["ja"]
-    if any("\uac00" <= ch <= "\ud7af" for ch in text):  # hangul
-        return CJK_FONTS["ko"]
-    return CJK_FONTS["zh-hans"]
-
-
-def _cjk(ch: str) -> bool:
-    return (
-        "\u2e80" <= ch <= "\u9fff"  # CJK radicals, punctuation, kana, ideographs
-        or "\uac00" <= ch <= "\ud7af"  # hangul
-        or "\uf900" <= ch <= "\ufaff"
-        or "\uff00" <= ch <= "\uffef"  # full-width forms
-    )
-
-
-def _helvetica(ch: str) -> bool:
-    try:
-        ch.encode("cp1252")  # what the built-in Helvetica can show
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def runs(text: str, *, language: str, bold: bool = False) -> list[tuple[str, str]]:
-    """Split text into (font, text) runs. Text without CJK is Helvetica; in text with CJK, ASCII
-    stays in the CID font too (it has those glyphs), so "2026年3月3日" is one run and reads back
-    as one word; accented Latin (é, ü) and anything Helvetica cannot show is split off."""
-    other = _cjk_font(text, language)
-    latin = LATIN_BOLD if bold else LATIN
-    has_cjk = any(_cjk(ch) for ch in text)
-    result: list[tuple[str, str]] = []
-    for ch in text:
-        if has_cjk and (ch.isascii() or _cjk(ch)):
-            font = other
-        elif _helvetica(ch):
-            font = latin
-        else:
-            font = other
-        if result and result[-1][0] == font:
-            result[-1] = (font, result[-1][1] + ch)
-        else:
-            result.append((font, ch))
-    return result
-
-
-def _width(parts: list[tuple[str, str]], size: float) -> float:
-    return sum(pdfmetrics.stringWidth(text, font, size) for font, text in parts)
-
-
-def draw_centered(
-    pdf: canvas.Canvas, y: float, text: str, *, size: float, language: str, bold=False, color=INK, max_width=720
-) -> None:
-    parts = runs(text, language=language, bold=bold)
-    while _width(parts, size) > max_width and size > 7:  # long titles shrink rather than overflow
-        size -= 0.5
-    x = (pdf._pagesize[0] - _width(parts, size)) / 2
-    pdf.setFillColor(color)
-    for font, part in parts:
-        pdf.setFont(font, size)
-        pdf.drawString(x, y, part)
-        x += pdfmetrics.stringWidth(part, font, size)
 
 
 def _date(value, language: str, tz) -> str:

@@ -1,10 +1,16 @@
-"""Shared test helpers (scenarios used by several test files). Fixtures live in conftest."""
+"""Helpers tests of several apps share: a notice in three languages; paying through the Stripe
+stub and Stripe's refund webhook. Fixtures live in conftest."""
 
 from __future__ import annotations
+
+import json
+import time
 
 from django.utils import timezone
 
 from notifications.models import Notice
+from tests.registrations.test_stripe import post_webhook, register, start_checkout
+from tests.stripe_stub import checkout_event
 
 
 def notice_in(organization, *, status: str = Notice.Status.PUBLISHED, **fields) -> Notice:
@@ -17,3 +23,52 @@ def notice_in(organization, *, status: str = Notice.Status.PUBLISHED, **fields) 
     }
     values.setdefault("published_at", timezone.now() if status != Notice.Status.DRAFT else None)
     return Notice.objects.create(organization=organization, status=status, **values)
+
+
+def pay_online(api_client, event, *, email="pay@example.org", event_id=None, amount_total=None, **extra) -> dict:
+    """Register and pay through Checkout (the stub), confirmed by a signed webhook. The body of
+    the registration's 201."""
+    body = register(api_client, event, email=email, **extra)
+    session_id = start_checkout(api_client, body).json()["checkout_session_id"]
+    kwargs = {"amount_total": amount_total} if amount_total is not None else {}
+    payload = checkout_event(
+        event_id=event_id or f"evt_paid_{body['id']}", session_id=session_id, registration_id=body["id"], **kwargs
+    )
+    response = post_webhook(api_client, payload)
+    assert response.status_code == 200, response.content
+    body["session_id"] = session_id
+    return body
+
+
+def charge_refunded_event(
+    *, event_id: str, payment_intent: str, amount: int, amount_refunded: int, refunds: list[dict] | None = None
+) -> bytes:
+    """``charge.refunded`` as Stripe sends it (refunds listed when ``refunds`` is given)."""
+    charge = {
+        "id": f"ch_for_{payment_intent}",
+        "object": "charge",
+        "amount": amount,
+        "amount_refunded": amount_refunded,
+        "currency": "cny",
+        "payment_intent": payment_intent,
+        "refunded": amount_refunded >= amount,
+    }
+    if refunds is not None:
+        charge["refunds"] = {"object": "list", "data": refunds}
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "charge.refunded",
+            "created": int(time.time()),
+            "data": {"object": charge},
+        }
+    ).encode()
+
+
+def manage_token(body: dict) -> str:
+    return body["manage_url"].rstrip("/").rsplit("/", 1)[1]
+
+
+def cancel_via_api(api_client, body: dict):
+    return api_client.delete(f"/api/v1/registrations/{body['id']}/", HTTP_X_MANAGE_TOKEN=manage_token(body))

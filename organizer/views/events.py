@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from organizer.selectors import cards as card_selectors
 from organizer.views.base import desk_page, desk_render, managed_event
+from registrations import selectors as registration_selectors
 
 
 @require_GET
@@ -14,4 +15,6 @@ from organizer.views.base import desk_page, desk_render, managed_event
 def event_overview(request: HttpRequest, slug: str) -> HttpResponse:
     event = managed_event(request, slug)
     (card,) = card_selectors.desk_event_cards(user=request.user, event_id=event.pk)
-    return desk_render(request, "organizer/event.html", {"card": card, "event": card.event}, event=card.event)
+    stuck = list(registration_selectors.refunds_stuck(event=card.event))
+    context = {"card": card, "event": card.event, "refunds_stuck": stuck}
+    return desk_render(request, "organizer/event.html", context, event=card.event)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from organizations import access
 from organizer.selectors import cards as card_selectors
 from organizer.views.base import desk_page, desk_render
+from registrations import selectors as registration_selectors
 
 
 @require_GET
@@ -19,5 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "drafts": [card for card in cards if card.is_draft],
             "upcoming": [card for card in cards if not card.is_draft],
+            "refunds_stuck": list(
+                registration_selectors.refunds_stuck(organizations=access.managed_organizations(user=request.user))
+            ),
         },
     )

@@ -25,7 +25,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from common.forms import EXTRA_SPOKEN_LANGUAGES
 from common.i18n import active_language, content_languages, pick
 from common.pages import language_name, not_found, page_context
-from events import selectors
+from events import refund_policy, selectors
 from events.filters import EventFilter
 from events.models import Event
 from organizations.models import Venue
@@ -312,8 +312,17 @@ def event_page(
         form=form,
         door_only=getattr(form, "door_only", False),
         payments_enabled=payments_enabled,
+        refund_policy=refund_policy_view(event, sessions),
     )
     return render(request, "pages/event_detail.html", context, status=status)
+
+
+def refund_policy_view(event: Event, sessions: list[SessionView]) -> list[refund_policy.PolicyStep]:
+    """The refund policy's sentences for a paid event (shown before paying); none for a free one."""
+    if event.is_free:
+        return []
+    starts = [s.starts_at for s in sessions if not s.cancelled]
+    return refund_policy.policy_steps(event=event, first_start=min(starts) if starts else None)
 
 
 def share_context(request: HttpRequest, *, event: Event, card: EventCard, description: str, language: str) -> dict:

@@ -31,11 +31,12 @@ from common.throttling import (
 )
 from events.models import Event, Question, Session
 from pages import presentation
-from pages.forms import RegistrationForm
-from pages.views.events import VenueView, event_page, get_event, session_views
+from pages.forms import FapiaoForm, RegistrationForm
+from pages.views.events import VenueView, event_page, get_event, refund_policy_view, session_views
 from registrations import calendars, selectors, services
 from registrations.decorators import by_manage_token
 from registrations.models import Registration
+from registrations.receipt_pdf import receipt_response
 from registrations.shortcodes import format_short_code
 
 # --- register ------------------------------------------------------------------------------------
@@ -174,6 +175,7 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict:
     }
     if registration.status == Registration.Status.PENDING_PAYMENT:
         context["payment_url"] = selectors.payment_url(registration=registration, absolute=False)
+    context.update(_money_context(registration, anonymised=anonymised))
     if confirmed:
         links = selectors.registration_links(registration=registration, absolute=False)
         context["tickets"] = [
@@ -238,8 +240,14 @@ def manage_cancel(request: HttpRequest, registration: Registration) -> HttpRespo
         else:
             messages.success(request, _("Your registration has been cancelled."))
         return redirect(manage_url)
+    sessions = session_views(registration.event, active_language())
     return _confirm_page(
-        request, registration, "pages/manage_cancel.html", sessions=session_views(registration.event, active_language())
+        request,
+        registration,
+        "pages/manage_cancel.html",
+        sessions=sessions,
+        refund_policy=refund_policy_view(registration.event, sessions),
+        refund_now=selectors.refund_on_cancel(registration=registration, now=timezone.now()),
     )
 
 
@@ -249,6 +257,66 @@ def _confirm_page(request: HttpRequest, registration: Registration, template: st
     title = pick(event.title, active_language(), [event.default_language]) or event.slug
     context = page_context(request, registration=registration, title=title, event=event, **extra)
     return render(request, template, context)
+
+
+def _money_context(registration: Registration, *, anonymised: bool) -> dict:
+    """Receipts (with their download links), refunds, the fapiao request and its form."""
+    if anonymised or registration.amount_due <= 0:
+        return {}
+    token = registration.manage_token
+    receipts = list(selectors.registration_receipts(registration=registration))
+    for receipt in receipts:
+        receipt.url = reverse("pages:manage-receipt", kwargs={"token": token, "number": receipt.number})
+    fapiao = getattr(registration, "fapiao_request", None) if registration.pk else None
+    return {
+        "receipts": receipts,
+        "refunds": list(selectors.registration_refunds(registration=registration)),
+        "fapiao": fapiao,
+        "fapiao_url": reverse("pages:manage-fapiao", kwargs={"token": token}),
+        "fapiao_form": FapiaoForm(initial={"company_name": fapiao.company_name, "taxpayer_id": fapiao.taxpayer_id})
+        if fapiao
+        else FapiaoForm(),
+        "can_request_fapiao": registration.status in Registration.ACTIVE and not (fapiao and fapiao.issued_at),
+    }
+
+
+@private_page
+@require_http_methods(["GET"])
+@by_manage_token
+def manage_receipt(request: HttpRequest, registration: Registration, number: int) -> HttpResponse:
+    """The receipt as PDF, in the payer's language and the organization's."""
+    receipt = selectors.registration_receipts(registration=registration).filter(number=number).first()
+    if receipt is None or registration.anonymised_at is not None:
+        return not_found(request, _("There is no such receipt."))
+    return receipt_response(receipt)
+
+
+@private_page
+@require_http_methods(["POST"])
+@by_manage_token
+def manage_fapiao(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """Ask for a fapiao (company name, taxpayer ID); the organizer issues it."""
+    manage_url = manage_page_url(request, registration)
+    form = FapiaoForm(request.POST)
+    if registration.status not in Registration.ACTIVE or registration.anonymised_at is not None:
+        return redirect(manage_url)
+    if form.is_valid():
+        try:
+            services.fapiao_request_save(registration_id=registration.pk, **form.cleaned_data)
+        except DomainError as exc:
+            if not exc.fields:  # already issued, or nothing to invoice: said on the manage page
+                messages.error(request, exc.message)
+                return redirect(manage_url)
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Your fapiao request has been sent to the organizer."))
+            return redirect(manage_url)
+    form.mark_errors()
+    context = _manage_context(request, registration)
+    context["fapiao_form"] = form
+    return render(request, "pages/manage.html", context, status=400)
 
 
 @private_page

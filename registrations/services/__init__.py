@@ -2,16 +2,18 @@
 
 ``register`` (book, cancel, expire), ``desk`` (an organizer's promotion by hand, ticket resend),
 ``seats`` (the seat ledger and waiting list, under the event
-lock), ``payments`` (Stripe Checkout, webhooks, refunds, door payments)."""
+lock), ``payments`` (Stripe Checkout, webhooks, door payments), ``refunds`` (durable refund rows,
+the policy on cancel, the desk's refunds), ``receipts`` (numbered receipts, fapiao requests)."""
 
 from registrations.services.desk import ticket_resend, waitlist_promote_by_hand
 from registrations.services.payments import (
     checkout_start,
     door_payment_record,
-    payment_refund,
     stripe_event_process,
     webhook_parse,
 )
+from registrations.services.receipts import fapiao_request_save, receipt_issue
+from registrations.services.refunds import refund_run, registration_refund
 from registrations.services.register import (
     calendar_feed_rotate,
     calendar_feed_send,
@@ -40,7 +42,10 @@ __all__ = [
     "clean_consents",
     "door_payment_record",
     "overdue_hold_ids",
-    "payment_refund",
+    "receipt_issue",
+    "refund_run",
+    "registration_refund",
+    "fapiao_request_save",
     "payments_enabled",
     "registration_cancel",
     "registration_confirm_email",

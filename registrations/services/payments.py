@@ -1,7 +1,9 @@
 """Stripe Checkout, signed webhooks and refunds.
 
 Network calls to Stripe never happen while the event lock is held: checkout sessions are created
-after the registration commits, refunds are queued with ``transaction.on_commit``.
+after the registration commits, refunds (``refunds``: durable rows) are queued with
+``transaction.on_commit``. A payment that lands is given its receipt (``receipts``) in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -9,16 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from decimal import Decimal
-from functools import partial
 
 import stripe
-from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from audit import services as audit
 from audit.models import AuditAction
@@ -26,41 +24,25 @@ from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailabl
 from events.models import PAYMENT_METHODS, Event
 from notifications import outbox
 from registrations.models import Payment, Registration, StripeEvent
-from registrations.services import seats
+from registrations.services import receipts, refunds, seats
+from registrations.services.refunds import (  # noqa: F401
+    refund_after_cancel,
+    refund_event_payments,
+    refunds_sweep,
+)
+from registrations.services.stripe_api import (  # noqa: F401  (the names callers import from here)
+    ZERO_DECIMAL_CURRENCIES,
+    PaymentProviderError,
+    from_minor_units,
+    stripe_client,
+    to_minor_units,
+)
 
 logger = logging.getLogger(__name__)
 
-# Stripe amounts are in the currency's smallest unit; these currencies have none below 1.
-ZERO_DECIMAL_CURRENCIES = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 STRIPE_LOCALES = {"en": "en", "zh-hans": "zh", "ja": "ja"}
 # Stripe Checkout requires expires_at at least 30 minutes ahead.
 MIN_CHECKOUT_LIFETIME = dt.timedelta(minutes=31)
-
-
-class PaymentProviderError(DomainError):
-    status_code = 502
-    code = "payment_provider_error"
-
-
-def stripe_client() -> stripe.StripeClient:
-    if not settings.STRIPE_SECRET_KEY:
-        raise PaymentUnavailable()
-    options = {"max_network_retries": settings.STRIPE_MAX_NETWORK_RETRIES}
-    if settings.STRIPE_API_BASE:
-        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return int(amount)
-    return int((amount * 100).to_integral_value())
-
-
-def from_minor_units(amount: int, currency: str) -> Decimal:
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return Decimal(amount)
-    return Decimal(amount) / 100
 
 
 def _payment_method_types(event: Event) -> list[str]:
@@ -184,6 +166,22 @@ def webhook_check_shape(body: object) -> None:
         currency = obj.get("currency")
         if currency is not None and (not isinstance(currency, str) or len(currency) != 3):
             raise bad
+        listed = obj.get("refunds")
+        if listed is not None:
+            items = listed.get("data") if isinstance(listed, dict) else None
+            if not isinstance(items, list):
+                raise bad
+            for item in items:
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                    raise bad
+                amount = item.get("amount")
+                if (
+                    len(item["id"]) > EVENT_ID_MAX
+                    or isinstance(amount, bool)
+                    or not isinstance(amount, int)
+                    or amount < 0
+                ):
+                    raise bad
 
 
 HANDLED_TYPES = {
@@ -214,9 +212,7 @@ def stripe_event_process(*, event: dict, now: dt.datetime | None = None) -> Stri
             status=Payment.Status.FAILED, last_error=kind
         )
     elif kind == "charge.refunded":
-        Payment.objects.filter(payment_intent_id=obj.get("payment_intent") or "-").exclude(
-            status=Payment.Status.REFUNDED
-        ).update(status=Payment.Status.REFUNDED, refunded_at=now)
+        refunds.charge_refunded(charge=obj, now=now)
     stored.processed_at = now
     stored.save(update_fields=["processed_at"])
     return stored
@@ -263,6 +259,14 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     payment.paid_at = now
     payment.payment_intent_id = session.get("payment_intent") or ""
     payment.save()
+    _seat_the_payer(event=event, registration=registration, payment=payment, now=now)
+    # Paid is paid, even when the seat could not be kept (then refunded): the receipt says so.
+    # Its counter lock is the transaction's last (docs/locking.md).
+    receipts.receipt_issue(payment=payment, now=now)
+
+
+def _seat_the_payer(*, event: Event, registration: Registration, payment: Payment, now: dt.datetime) -> None:
+    """Confirm the seat the payment is for, or refund it when the seat is gone. Caller holds the event lock."""
 
     if registration.status == Registration.Status.PENDING_PAYMENT:
         seats.move(event, registration, Registration.Status.CONFIRMED)
@@ -275,10 +279,10 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
             seats.move(event, registration, Registration.Status.CONFIRMED)
         else:
             seats.save_counters(event)
-            _queue_refund(payment)
+            refunds.refund_unkept_payment(payment=payment, now=now)
             return
     elif registration.status == Registration.Status.CANCELLED:
-        _queue_refund(payment)
+        refunds.refund_unkept_payment(payment=payment, now=now)
         return
     registration.paid_at = now
     registration.confirmed_at = registration.confirmed_at or now
@@ -286,120 +290,6 @@ def _checkout_paid(*, session: dict, now: dt.datetime) -> None:
     registration.save(update_fields=["status", "paid_at", "confirmed_at", "hold_expires_at", "updated_at"])
     seats.save_counters(event)
     outbox.notify_registration(registration=registration, kind=outbox.Kind.CONFIRMATION)
-
-
-# --- refunds ------------------------------------------------------------------------------------
-
-
-# The sweeper leaves a fresh refund to the queue for this long, then retries with back-off;
-# after selectors.REFUND_ALERT_ATTEMPTS tries the payment is listed for the organizer (refunds_stuck).
-REFUND_GRACE = dt.timedelta(minutes=5)
-REFUND_BACKOFF_MAX = dt.timedelta(hours=6)
-
-
-def refund_backoff(attempts: int) -> dt.timedelta:
-    return min(REFUND_GRACE * (2**attempts), REFUND_BACKOFF_MAX)
-
-
-def _queue_refund(payment: Payment) -> None:
-    now = timezone.now()
-    payment.status = Payment.Status.REFUND_PENDING
-    payment.refund_requested_at = payment.refund_requested_at or now
-    payment.refund_next_at = now + REFUND_GRACE
-    payment.save(update_fields=["status", "refund_requested_at", "refund_next_at"])
-    transaction.on_commit(partial(refund_publish, payment.pk), robust=True)
-
-
-def refund_publish(payment_id: int) -> bool:
-    """Publish the refund task after commit. The row is already refund_pending, so a broker outage
-    is logged and left to the sweeper; it never turns the committed cancel into a 500."""
-    try:
-        refund_payment.apply_async(kwargs={"payment_id": payment_id}, retry_policy=outbox.PUBLISH_RETRY_POLICY)
-    except (BrokerError, OSError) as exc:
-        logger.warning("Broker unavailable, refund of payment %s left for the sweeper: %s", payment_id, exc)
-        return False
-    return True
-
-
-def refund_after_cancel(*, registration: Registration, event: Event, now: dt.datetime) -> None:
-    """Refund what was paid online, if the event has not started. Caller holds the event lock."""
-    first_start = event.sessions.exclude(status="cancelled").order_by("starts_at").values_list("starts_at", flat=True)
-    first_start = first_start.first()
-    if first_start is not None and first_start <= now:
-        return
-    for payment in registration.payments.filter(provider=Payment.Provider.STRIPE, status=Payment.Status.PAID):
-        _queue_refund(payment)
-
-
-def refund_event_payments(*, event: Event) -> int:
-    """The organizer cancelled the event: refund every online payment. Caller holds the event lock."""
-    payments = list(
-        Payment.objects.filter(registration__event=event, provider=Payment.Provider.STRIPE, status=Payment.Status.PAID)
-    )
-    for payment in payments:
-        _queue_refund(payment)
-    return len(payments)
-
-
-def refunds_sweep(*, now: dt.datetime | None = None) -> int:
-    """Re-queue refunds the queue never ran or Stripe refused (beat). Each one is claimed under its
-    row lock by moving refund_next_at on with back-off, so two sweepers never queue it twice."""
-    now = now or timezone.now()
-    due = list(
-        Payment.objects.filter(status=Payment.Status.REFUND_PENDING, refund_next_at__lte=now).values_list(
-            "pk", flat=True
-        )[:200]
-    )
-    queued = 0
-    for pk in due:
-        with transaction.atomic():
-            payment = (
-                Payment.objects.select_for_update()
-                .filter(pk=pk, status=Payment.Status.REFUND_PENDING, refund_next_at__lte=now)
-                .first()
-            )
-            if payment is None:
-                continue
-            payment.refund_attempts += 1
-            payment.refund_next_at = now + refund_backoff(payment.refund_attempts)
-            payment.save(update_fields=["refund_attempts", "refund_next_at"])
-            transaction.on_commit(partial(refund_publish, pk), robust=True)
-            queued += 1
-    return queued
-
-
-def payment_refund(*, payment_id: int) -> Payment:
-    """Ask Stripe to refund. Idempotent: Stripe dedupes by our idempotency key, we by status."""
-    payment = Payment.objects.get(pk=payment_id)
-    if payment.status != Payment.Status.REFUND_PENDING:
-        return payment
-    if not payment.payment_intent_id:
-        payment.last_error = "no payment intent to refund"
-        payment.save(update_fields=["last_error"])
-        return payment
-    try:
-        refund = stripe_client().v1.refunds.create(
-            params={
-                "payment_intent": payment.payment_intent_id,
-                "metadata": {"registration_id": str(payment.registration_id)},
-            },
-            options={"idempotency_key": f"huiguan-refund-{payment.pk}"},
-        )
-    except stripe.StripeError as exc:
-        # Left refund_pending: the sweeper tries again after its back-off (same idempotency key).
-        Payment.objects.filter(pk=payment_id).update(last_error=f"refund failed: {exc}"[:1000])
-        logger.warning("Refund of payment %s failed, left for the sweeper: %s", payment_id, exc)
-        return payment
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        payment.refund_id = refund.id
-        if refund.status in ("succeeded", "pending"):
-            payment.status = Payment.Status.REFUNDED
-            payment.refunded_at = timezone.now()
-        else:
-            payment.last_error = f"refund status {refund.status}"
-        payment.save(update_fields=["refund_id", "status", "refunded_at", "last_error"])
-    return payment
 
 
 @transaction.atomic
@@ -429,23 +319,7 @@ def door_payment_record(*, registration_id: int, received_by, now: dt.datetime |
         registration=registration,
         details={"payment": payment.pk, "amount": payment.amount, "currency": payment.currency},
     )
+    # Last: the counter lock is never held while another row is touched (the audit entry's
+    # foreign key to the event would wait for a webhook holding that event: a deadlock).
+    receipts.receipt_issue(payment=payment, now=now)
     return payment
-
-
-# --- tasks (names kept from registrations/tasks.py: messages already queued still run) --------------
-
-
-@shared_task(
-    bind=True,
-    autoretry_for=(stripe.APIConnectionError, stripe.RateLimitError),
-    retry_backoff=True,
-    max_retries=5,
-    name="registrations.tasks.refund_payment",
-)
-def refund_payment(self, *, payment_id: int) -> None:
-    payment_refund(payment_id=payment_id)
-
-
-@shared_task(name="registrations.tasks.refunds_sweep")
-def refunds_sweep_task() -> int:
-    return refunds_sweep()

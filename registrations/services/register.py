@@ -304,7 +304,7 @@ def registration_cancel(*, registration_id: int, actor=None, now: dt.datetime | 
             registration=registration,
             details={"status_before": status_before, "promoted": [r.pk for r in promoted]},
         )
-    payments.refund_after_cancel(registration=registration, event=event, now=now)
+    payments.refund_after_cancel(registration=registration, event=event, now=now, actor=actor)
     return registration
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from registrations import selectors
-from registrations.models import Payment, Registration, StripeEvent
+from registrations.models import Payment, Refund, Registration, StripeEvent
 from registrations.services import payments
 from tests.factories import EventFactory
 from tests.notifications.test_integration import celery_broker
@@ -57,7 +57,9 @@ def test_cancel_while_the_broker_is_down_commits_and_the_sweeper_refunds_once(ap
         response = cancel(api_client, body)
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     payment = Payment.objects.get()
-    assert payment.status == Payment.Status.REFUND_PENDING and payment.refund_requested_at
+    assert payment.status == Payment.Status.REFUND_PENDING
+    # The refund is a row before anything was queued.
+    assert list(Refund.objects.values_list("amount", "status")) == [(Decimal("80"), "pending")]
     assert refund_requests(stripe_stub) == []
 
     # Within the grace period the sweeper leaves it to the queue; after it, the refund runs (eagerly).
@@ -77,20 +79,22 @@ def test_stripe_refusing_refunds_for_a_while_ends_refunded_once(
     stripe_stub.fail_next = 3
     with django_capture_on_commit_callbacks(execute=True):
         assert cancel(api_client, body).status_code == 200
-    payment = Payment.objects.get()
-    assert payment.status == Payment.Status.REFUND_PENDING and "refund failed" in payment.last_error
+    payment, refund = Payment.objects.get(), Refund.objects.get()
+    assert payment.status == Payment.Status.REFUND_PENDING and "refund failed" in refund.last_error
     for day in (1, 2):
         with django_capture_on_commit_callbacks(execute=True):
             assert sweep_later(day) == 1
     payment.refresh_from_db()
-    assert payment.status == Payment.Status.REFUND_PENDING and payment.refund_attempts == 2
+    refund.refresh_from_db()
+    assert payment.status == Payment.Status.REFUND_PENDING and refund.attempts == 2
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_later(3) == 1
     payment.refresh_from_db()
-    assert payment.status == Payment.Status.REFUNDED and payment.refund_id
+    refund.refresh_from_db()
+    assert payment.status == Payment.Status.REFUNDED and refund.stripe_refund_id
     # One refund at Stripe: every try carried the same idempotency key.
     keys = {r["headers"]["Idempotency-Key"] for r in refund_requests(stripe_stub)}
-    assert keys == {f"huiguan-refund-{payment.pk}"}
+    assert keys == {f"huiguan-refund-r{refund.pk}"}
     assert list(selectors.refunds_stuck()) == []
 
 
@@ -105,12 +109,12 @@ def test_a_refund_refused_many_times_is_listed_for_the_organizer(
     for day in range(1, selectors.REFUND_ALERT_ATTEMPTS + 1):
         with django_capture_on_commit_callbacks(execute=True):
             assert sweep_later(day) == 1
-    payment = Payment.objects.get()
+    payment, refund = Payment.objects.get(), Refund.objects.get()
     assert payment.status == Payment.Status.REFUND_PENDING
-    assert list(selectors.refunds_stuck(organization=paid_event.organization)) == [payment]
+    assert list(selectors.refunds_stuck(organization=paid_event.organization)) == [refund]
     # Back-off: the next try is hours away, not minutes.
     last_sweep = timezone.now() + timezone.timedelta(days=selectors.REFUND_ALERT_ATTEMPTS)
-    assert payment.refund_next_at - last_sweep > timezone.timedelta(hours=1)
+    assert refund.next_attempt_at - last_sweep > timezone.timedelta(hours=1)
 
 
 @pytest.mark.django_db

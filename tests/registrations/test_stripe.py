@@ -180,7 +180,8 @@ def test_payment_after_seat_was_given_away_is_refunded(
         post_webhook(api_client, checkout_event(event_id="evt_f", session_id="cs_late", registration_id=body["id"]))
     assert Registration.objects.get(pk=body["id"]).status == Registration.Status.EXPIRED
     payment = Payment.objects.get(registration_id=body["id"])
-    assert payment.status == Payment.Status.REFUNDED and payment.refund_id.startswith("re_test_")
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.refunds.get().stripe_refund_id.startswith("re_test_")
     assert stripe_stub.paths()[-1] == "/v1/refunds"
 
 
@@ -198,7 +199,8 @@ def test_cancelling_a_paid_registration_refunds_it(
     assert payment.status == Payment.Status.REFUNDED and payment.refunded_at
     refund = stripe_stub.requests[-1]
     assert refund["path"] == "/v1/refunds" and refund["form"]["payment_intent"] == f"pi_for_{session_id}"
-    assert refund["headers"]["Idempotency-Key"] == f"huiguan-refund-{payment.pk}"
+    assert refund["headers"]["Idempotency-Key"] == f"huiguan-refund-r{payment.refunds.get().pk}"
+    assert refund["form"]["amount"] == "8000"
     # The refund webhook that follows is harmless.
     refunded = json.dumps(
         {
@@ -209,6 +211,7 @@ def test_cancelling_a_paid_registration_refunds_it(
         }
     ).encode()
     assert post_webhook(api_client, refunded).status_code == 200
+    assert payment.refunds.count() == 1
 
 
 def test_stripe_outage_gives_a_clear_502_and_keeps_the_hold(api_client, paid_event, stripe_stub):

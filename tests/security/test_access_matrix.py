@@ -144,6 +144,21 @@ def build_world() -> SimpleNamespace:
     )
     # ---
 
+    # Money (receipts): Alice paid 10 CNY at the door and has receipt 1; Bob asked for a fapiao.
+    from django.db import transaction as db_transaction
+
+    from registrations.models import FapiaoRequest, Payment
+    from registrations.services.receipts import receipt_issue
+
+    with db_transaction.atomic():
+        w.alice_payment = Payment.objects.create(
+            registration=w.alice, provider="door", status="paid", amount=10, currency="CNY", paid_at=timezone.now()
+        )
+        w.alice_receipt = receipt_issue(payment=w.alice_payment)
+    w.bob_fapiao = FapiaoRequest.objects.create(
+        registration=w.bob, company_name="Bob Hiddenname Trading", taxpayer_id="91350100M000100Y43"
+    )
+
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
 
@@ -191,6 +206,10 @@ def snapshot() -> dict:
         "registrations.CalendarFeed",
         "registrations.RegistrationsLink",
         "registrations.Payment",
+        "registrations.Refund",
+        "registrations.Receipt",
+        "registrations.ReceiptCounter",
+        "registrations.FapiaoRequest",
         "checkin.CheckIn",
         "notifications.Feedback",
         "notifications.Announcement",
@@ -570,6 +589,24 @@ ROWS = [
         body=lambda w: {},
         form=True,
         note="mails the link holder's own address",
+    ),
+    # receipts: the receipt PDF and the fapiao request (Bob's link finds no receipt 1 of his)
+    Row(
+        "GET",
+        "manage/<str:token>/receipts/<int:number>.pdf",
+        lambda w, r: f"/manage/{link_token(w, r)}/receipts/{w.alice_receipt.number}.pdf",
+        "attendee",
+        "404 200 404 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "manage/<str:token>/fapiao/",
+        lambda w, r: f"/manage/{link_token(w, r)}/fapiao/",
+        "attendee",
+        "404 302 302 404 404 404 404 404",
+        body=lambda w: {"company_name": "Tea Trading Ltd", "taxpayer_id": "91350100M000100Y43"},
+        form=True,
+        note="a free seat has nothing to invoice: back to the manage page with that notice",
     ),
     Row(
         "GET",
@@ -1670,6 +1707,54 @@ DESK_ROWS += [
     voice_desk_post("note", lambda w: {"note": "Call the housing bureau."}),
     voice_desk_post("reply", lambda w: {"reply": "Thank you, we are on it.", "language": "en", "send": "1"}),
     voice_desk_post("publish", lambda w: {"published": "1"}, note="no consent: a refusal notice, nothing written"),
+]
+# Money on the desk (receipts): refund page, receipt PDF, fapiao requests.
+DESK_ROWS += [
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/refunds/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/refunds/{w.alice.pk}/",
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/events/<slug:slug>/refunds/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/refunds/{w.alice.pk}/",
+        "organizer",
+        "302 302 302 403 403 400 404 400",
+        body=lambda w: {"amount": "5"},
+        form=True,
+        owner="400",
+        note="Alice paid in cash: nothing is refundable online, the form says so",
+    ),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/registrations/<int:pk>/receipts/<int:number>.pdf",
+        lambda w, r: f"/organizer/events/tea-evening/registrations/{w.alice.pk}/receipts/{w.alice_receipt.number}.pdf",
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    Row(
+        "GET",
+        "organizer/events/<slug:slug>/fapiao/",
+        const("/organizer/events/tea-evening/fapiao/"),
+        "organizer",
+        "302 302 302 403 403 200 404 200",
+        owner="200",
+    ),
+    Row(
+        "POST",
+        "organizer/events/<slug:slug>/fapiao/<int:pk>/issued/",
+        lambda w, r: f"/organizer/events/tea-evening/fapiao/{w.bob_fapiao.pk}/issued/",
+        "organizer",
+        "302 302 302 403 403 302 404 302",
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
 ]
 ROWS += DESK_ROWS
 
