@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -13,10 +14,11 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
-from events.models import Event, Session
+from common.i18n import content_languages, pick
+from events.models import Event, PromoCode, Session
 from organizations import access
 from organizations.models import Organization
-from registrations.models import CalendarFeed, Payment, Registration, RegistrationsLink
+from registrations.models import CalendarFeed, Payment, Registration, RegistrationLine, RegistrationsLink
 
 
 def event_is_over(*, event_id: int, now: dt.datetime) -> bool:
@@ -80,7 +82,8 @@ def registration_access(*, pk: int, token: str | None, user, organizers: bool = 
     """
     registration = (
         Registration.objects.select_related("event", "event__organization", "event__venue")
-        .prefetch_related("tickets")
+        .select_related("promo_code")
+        .prefetch_related("tickets", "lines__ticket_type")
         .filter(pk=pk)
         .first()
     )
@@ -266,3 +269,70 @@ def refunds_stuck(*, organization: Organization | None = None) -> QuerySet[Payme
     if organization is not None:
         payments = payments.filter(registration__event__organization=organization)
     return payments.order_by("refund_requested_at", "id")
+
+
+# --- what a registration is charged (ticket types and codes; receipts read this too) --------------
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One line of a bill: seats of one ticket type at one price and discount.
+
+    ``label`` is in the language asked for, ``label_i18n`` in every content language; ``unit_amount``
+    and ``discount`` are per seat, ``amount`` = quantity × (unit_amount − discount)."""
+
+    label: str
+    label_i18n: dict[str, str]
+    quantity: int
+    unit_amount: Decimal
+    discount: Decimal
+    amount: Decimal
+    currency: str
+    ticket_type_id: int | None
+
+
+def _line_label_i18n(line: RegistrationLine, event: Event) -> dict[str, str]:
+    if line.ticket_type_id is not None:
+        source, fallbacks = line.ticket_type.name, [event.default_language]
+    else:  # an event without ticket types: the event's own title names the seat
+        source, fallbacks = event.title, [event.default_language]
+    return {code: pick(source, code, fallbacks) for code in content_languages()}
+
+
+def charge_lines(registration: Registration, *, language: str | None = None) -> list[ChargeLine]:
+    """The registration's bill, seats grouped by ticket type, price and discount, in seat order.
+
+    The amounts add up to ``registration.amount_due`` (for a paid registration). ``language``
+    defaults to the registration's own. Uses the ``lines`` prefetch when there is one."""
+    event = registration.event
+    language = language or registration.language
+    lines = registration.lines.all()
+    if "lines" not in getattr(registration, "_prefetched_objects_cache", {}):
+        lines = lines.select_related("ticket_type")
+    groups: dict[tuple, list[RegistrationLine]] = {}
+    for line in sorted(lines, key=lambda item: item.position):
+        groups.setdefault((line.ticket_type_id, line.unit_price, line.discount), []).append(line)
+    result = []
+    for (ticket_type_id, unit_price, discount), members in groups.items():
+        label_i18n = _line_label_i18n(members[0], event)
+        result.append(
+            ChargeLine(
+                label=label_i18n.get(language) or pick(label_i18n, language, [event.default_language]),
+                label_i18n=label_i18n,
+                quantity=len(members),
+                unit_amount=unit_price,
+                discount=discount,
+                amount=sum((line.amount for line in members), Decimal("0")),
+                currency=registration.currency,
+                ticket_type_id=ticket_type_id,
+            )
+        )
+    return result
+
+
+def promo_code_usage(*, codes: QuerySet[PromoCode]) -> QuerySet[PromoCode]:
+    """Codes with ``uses`` (active registrations carrying them) and ``uses_ever`` annotated."""
+    return codes.annotate(
+        uses=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE), distinct=True),
+        uses_ever=Count("registrations", distinct=True),
+    ).prefetch_related("unlocks")
