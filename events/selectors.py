@@ -89,12 +89,23 @@ def organization_week_sessions(*, organization_ids, week_start: dt.datetime) -> 
 ACTIVE_REGISTRATION_STATUSES = ("confirmed", "pending_payment", "pending_email", "waitlisted")
 
 
+def ticket_types_with_taken(*, event: Event) -> list[TicketType]:
+    """Every ticket type of the event (the desk's view), each with ``taken``: seats of active
+    registrations, in one query."""
+    types = list(
+        TicketType.objects.filter(event_id=event.pk).annotate(
+            taken=Count("lines", filter=Q(lines__registration__status__in=ACTIVE_REGISTRATION_STATUSES))
+        )
+    )
+    for ticket_type in types:
+        ticket_type.event = event
+    return types
+
+
 def ticket_types_offered(*, event: Event, code_text: str | None = None) -> list[TicketType]:
     """The event's ticket types shown to the public (hidden ones only with a code that unlocks
-    them), each with ``taken`` (seats of active registrations) annotated, in one query."""
-    types = TicketType.objects.filter(event_id=event.pk).annotate(
-        taken=Count("lines", filter=Q(lines__registration__status__in=ACTIVE_REGISTRATION_STATUSES))
-    )
+    them), each with ``taken`` (seats of active registrations) annotated."""
+    types = ticket_types_with_taken(event=event)
     unlocked: set[int] = set()
     if code_text and normalize_code(code_text):
         code = (
@@ -104,10 +115,7 @@ def ticket_types_offered(*, event: Event, code_text: str | None = None) -> list[
         )
         if code is not None:
             unlocked = set(code.unlocks.values_list("pk", flat=True))
-    offered = [t for t in types if not t.hidden or t.pk in unlocked]
-    for ticket_type in offered:
-        ticket_type.event = event
-    return offered
+    return [t for t in types if not t.hidden or t.pk in unlocked]
 
 
 def ticket_type_seats_left(*, event: Event, ticket_type: TicketType) -> int:

@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from common.throttling import throttle_login
 from organizer import apis
-from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team
+from organizer.views import actions, auth, editing, events, home, messages, registrations, sessions, team, tickets
 
 router = SimpleRouter()
 router.register("events", apis.OrganizerEventViewSet, basename="organizer-event")
@@ -58,4 +58,12 @@ page_urlpatterns += [
     path("team/tokens/", team.token_issue, name="team-token-issue"),
     path("team/tokens/<int:pk>/revoke/", team.token_revoke, name="team-token-revoke"),
     path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
+]
+
+# Ticket types and codes (tickets).
+page_urlpatterns += [
+    path("events/<slug:slug>/tickets/", tickets.tickets_page, name="event-tickets"),
+    path("events/<slug:slug>/tickets/types/<int:pk>/", tickets.ticket_type_edit, name="ticket-type-edit"),
+    path("events/<slug:slug>/tickets/types/<int:pk>/delete/", tickets.ticket_type_delete, name="ticket-type-delete"),
+    path("events/<slug:slug>/tickets/codes/<int:pk>/", tickets.promo_code_edit, name="promo-code-edit"),
 ]

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, InvalidInput
+from common.i18n import active_language
 from events.models import Event, PromoCode, TicketType, normalize_code
 from registrations.models import Registration, RegistrationLine
 from registrations.services import seats
@@ -89,7 +90,7 @@ def offered_types(*, event: Event, code: PromoCode | None) -> list[TicketType]:
 
 
 def _not_on_sale(ticket_type: TicketType, now: dt.datetime) -> InvalidInput:
-    name = ticket_type.t("name")
+    name = ticket_type.t("name", active_language())
     if ticket_type.on_sale_from and now < ticket_type.on_sale_from:
         message = _("“%(name)s” tickets are not on sale yet.") % {"name": name}
     else:
@@ -142,13 +143,13 @@ def lines_plan(*, event: Event, party: list[Seat], code: PromoCode | None, now: 
         if ticket_type.max_per_registration is not None and count > ticket_type.max_per_registration:
             message = _("At most %(n)d “%(name)s” ticket(s) per registration.") % {
                 "n": ticket_type.max_per_registration,
-                "name": ticket_type.t("name"),
+                "name": ticket_type.t("name", active_language()),
             }
             raise InvalidInput(message, fields={"ticket_type": [message]}, code="ticket_type_max")
         if count < ticket_type.min_per_registration:
             message = _("“%(name)s” tickets come at least %(n)d per registration.") % {
                 "n": ticket_type.min_per_registration,
-                "name": ticket_type.t("name"),
+                "name": ticket_type.t("name", active_language()),
             }
             raise InvalidInput(message, fields={"ticket_type": [message]}, code="ticket_type_min")
     lines = [
@@ -203,9 +204,10 @@ def lines_check_locked(*, event: Event, lines: list[RegistrationLine], code: Pro
         left = ticket_type.quota - type_taken(ticket_type=ticket_type)
         if count > left:
             message = (
-                _("“%(name)s” tickets are sold out.") % {"name": ticket_type.t("name")}
+                _("“%(name)s” tickets are sold out.") % {"name": ticket_type.t("name", active_language())}
                 if left <= 0
-                else _("Only %(n)d “%(name)s” ticket(s) left.") % {"n": left, "name": ticket_type.t("name")}
+                else _("Only %(n)d “%(name)s” ticket(s) left.")
+                % {"n": left, "name": ticket_type.t("name", active_language())}
             )
             raise Conflict(message, fields={"ticket_type": [message]}, code="ticket_type_sold_out")
     if code is not None and code.max_uses is not None:
