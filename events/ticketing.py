@@ -3,7 +3,7 @@
 Each write is one transaction and takes the event row lock first, the lock every registration
 takes (docs/locking.md), so a type's price or quota never changes half-way through a registration.
 ``Event.price`` (the single price of older clients, kept one release) follows the types: the
-lowest price of a type on offer to everyone.
+price of the first type on offer to everyone, the one a registration that names no type gets.
 """
 
 from __future__ import annotations
@@ -50,11 +50,15 @@ def event_price_follow_single_type(*, event: Event) -> None:
 
 
 def event_price_sync(*, event: Event) -> None:
-    """``Event.price`` = the lowest price on offer to everyone (what lists show as "from")."""
-    prices = list(TicketType.objects.filter(event=event, hidden=False).values_list("price", flat=True))
-    if prices and min(prices) != event.price:
-        event.price = min(prices)
-        Event.objects.filter(pk=event.pk).update(price=event.price)
+    """``Event.price`` = the price of the first type on offer to everyone: what a client that names
+    no ticket type is charged (``registrations.services.pricing`` picks that type), so older
+    clients read the price they pay."""
+    price = (
+        TicketType.objects.filter(event=event, hidden=False).order_by("position", "id").values_list("price", flat=True)
+    ).first()
+    if price is not None and price != event.price:
+        event.price = price
+        Event.objects.filter(pk=event.pk).update(price=price)
 
 
 def _check_ticket_type(ticket_type: TicketType, event: Event) -> None:
