@@ -12,6 +12,7 @@ from django.utils import timezone
 from events import ticketing
 from events.models import Event
 from events.selectors import ACTIVE_REGISTRATION_STATUSES
+from privacy import services as privacy_services
 from registrations import selectors
 from registrations.models import Payment, Registration
 from tests.factories import EventFactory, PromoCodeFactory, TicketTypeFactory, UserFactory
@@ -369,3 +370,56 @@ def test_a_code_with_10_uses_under_50_concurrent_registrations_is_used_10_times(
     assert [status for status, _ in results].count(201) == 10, results
     assert {err for status, err in results if status != 201} == {"code_spent"}
     assert Registration.objects.filter(promo_code=code).count() == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_organization_wide_code_is_counted_exactly_across_events():
+    """Five events, one code for all of them: the event locks do not exclude each other, so the
+    code's own row lock (taken after the event's) is what keeps the count at 10."""
+    first = EventFactory(capacity=100, price=0)
+    events = [first, *(EventFactory(organization=first.organization, capacity=100, price=0) for _ in range(4))]
+    types = {event.pk: TicketTypeFactory(event=event, price=0) for event in events}
+    code = PromoCodeFactory(organization=first.organization, event=None, code="CITY", max_uses=10)
+
+    def post(i):
+        event = events[i % len(events)]
+        response = Client().post(
+            f"/api/v1/events/{event.slug}/registrations/",
+            json.dumps(
+                {
+                    "name": f"P{i}",
+                    "email": f"p{i}@example.org",
+                    "consents": {"privacy": True},
+                    "ticket_type": types[event.pk].pk,
+                    "code": "CITY",
+                }
+            ),
+            content_type="application/json",
+        )
+        return response.status_code
+
+    results = run_concurrently(post, count=50, workers=50)
+    assert results.count(201) == 10, results
+    assert Registration.objects.filter(promo_code=code).count() == 10
+
+
+def test_the_data_export_has_the_lines_and_anonymising_clears_the_guests_names(api_client, dumplings):
+    event, standard, student, *_ = dumplings
+    PromoCodeFactory(event=event, code="FREE100", value=100)
+    body = register(
+        api_client,
+        event,
+        ticket_type=standard.pk,
+        guests=[{"name": "Li Na", "ticket_type": student.pk}],
+        code="FREE100",
+    )
+    assert body["amount_due"] == "0.00" and body["status"] == "confirmed"  # nothing to pay: confirmed at once
+    export = privacy_services.registration_export(registration_id=body["id"])
+    assert [(line["name"], line["ticket_type"], line["amount"]) for line in export["lines"]] == [
+        ("Wang Mei", "Standard", "0.00"),
+        ("Li Na", "Student", "0.00"),
+    ]
+    assert export["code"] == "FREE100"
+    privacy_services.registration_anonymise(registration_id=body["id"], reason="request")
+    assert set(Registration.objects.get(pk=body["id"]).lines.values_list("name", flat=True)) == {""}
