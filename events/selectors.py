@@ -39,6 +39,7 @@ def event_detail_queryset() -> QuerySet[Event]:
         .prefetch_related(
             Prefetch("sessions", queryset=Session.objects.select_related("venue", "venue__organization")),
             "questions",
+            ticket_types_prefetch(),
         )
     )
 
@@ -54,6 +55,7 @@ def organizer_events(*, user) -> QuerySet[Event]:
         .prefetch_related(
             Prefetch("sessions", queryset=Session.objects.select_related("venue", "venue__organization")),
             "questions",
+            ticket_types_prefetch(),
         )
         .order_by("-id")
         .distinct()
@@ -89,14 +91,24 @@ def organization_week_sessions(*, organization_ids, week_start: dt.datetime) -> 
 ACTIVE_REGISTRATION_STATUSES = ("confirmed", "pending_payment", "pending_email", "waitlisted")
 
 
+def ticket_types_with_taken_queryset() -> QuerySet[TicketType]:
+    return TicketType.objects.annotate(
+        taken=Count("lines", filter=Q(lines__registration__status__in=ACTIVE_REGISTRATION_STATUSES))
+    ).order_by("position", "id")
+
+
+def ticket_types_prefetch() -> Prefetch:
+    """Prefetch an event list's ticket types with ``taken``: one query for the whole list."""
+    return Prefetch("ticket_types", queryset=ticket_types_with_taken_queryset())
+
+
 def ticket_types_with_taken(*, event: Event) -> list[TicketType]:
     """Every ticket type of the event (the desk's view), each with ``taken``: seats of active
-    registrations, in one query."""
-    types = list(
-        TicketType.objects.filter(event_id=event.pk).annotate(
-            taken=Count("lines", filter=Q(lines__registration__status__in=ACTIVE_REGISTRATION_STATUSES))
-        )
-    )
+    registrations, in one query (none when ``ticket_types_prefetch`` loaded them)."""
+    if "ticket_types" in getattr(event, "_prefetched_objects_cache", {}):
+        types = list(event.ticket_types.all())
+    else:
+        types = list(ticket_types_with_taken_queryset().filter(event_id=event.pk))
     for ticket_type in types:
         ticket_type.event = event
     return types

@@ -12,6 +12,18 @@ from registrations.shortcodes import format_short_code
 from registrations.tickets import ticket_code
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "A name: the event's default ticket type."},
+            {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "ticket_type": {"type": "integer", "nullable": True}},
+                "required": ["name"],
+            },
+        ]
+    }
+)
 class GuestField(serializers.Field):
     """A guest: a name (older clients, the event's default ticket type) or ``{"name", "ticket_type"}``."""
 
@@ -24,7 +36,8 @@ class GuestField(serializers.Field):
         if isinstance(data, str):
             data = {"name": data}
         if not isinstance(data, dict) or set(data) - {"name", "ticket_type"}:
-            self.fail("shape")
+            # Raised directly: self.fail() would .format() the braces of the example.
+            raise serializers.ValidationError(str(self.error_messages["shape"]), code="shape")
         name = PersonNameField(max_length=200).run_validation(data.get("name", ""))
         ticket_type = data.get("ticket_type")
         if ticket_type is not None and (isinstance(ticket_type, bool) or not isinstance(ticket_type, int)):

@@ -423,3 +423,29 @@ def test_the_data_export_has_the_lines_and_anonymising_clears_the_guests_names(a
     assert export["code"] == "FREE100"
     privacy_services.registration_anonymise(registration_id=body["id"], reason="request")
     assert set(Registration.objects.get(pk=body["id"]).lines.values_list("name", flat=True)) == {""}
+
+
+def test_event_lists_load_ticket_types_in_one_query_whatever_their_number(manager_client, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count_for_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert manager_client.get("/api/v1/organizer/events/").status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        TicketTypeFactory(event=EventFactory(organization=organization), price=0)
+    few = count_for_list()
+    for _ in range(4):
+        event = EventFactory(organization=organization)
+        TicketTypeFactory(event=event, price=0)
+        TicketTypeFactory(event=event, price=5)
+    assert count_for_list() == few
+
+
+@pytest.mark.parametrize("guest", [{"nom": "X"}, ["Li Na"], 5, {"name": "Li", "ticket_type": True}])
+def test_a_malformed_guest_is_a_400_not_a_500(api_client, dumplings, guest):
+    event, *_ = dumplings
+    body = register(api_client, event, guests=[guest], expect=400)
+    assert "guests" in body["error"]["fields"]
