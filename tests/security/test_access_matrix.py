@@ -139,7 +139,7 @@ def build_world() -> SimpleNamespace:
     from events.models import PromoCode, TicketType
 
     w.ticket_type = TicketType.objects.create(event=w.event, name={"en": "Standard"}, price=0)
-    w.spare_type = TicketType.objects.create(event=w.event, name={"en": "Spare"}, price=0, position=1)
+    w.spare_type = TicketType.objects.create(event=w.event, name={"en": "Spare"}, price=0, position=1, hidden=True)
     w.promo_code = PromoCode.objects.create(organization=w.org, event=w.event, code="TEA10", value=10)
     return w
 
