@@ -45,6 +45,9 @@ class AuditAction(models.TextChoices):
     NOTICE_WITHDRAW = "notice.withdraw", pgettext_lazy("audit log", "Notice withdrawn")
     BULLETIN_SEND = "bulletin.send", pgettext_lazy("audit log", "Weekly bulletin sent")
     # ---
+    TICKET_TYPE_SAVE = "ticket_type.save", pgettext_lazy("audit log", "Ticket type saved")
+    TICKET_TYPE_DELETE = "ticket_type.delete", pgettext_lazy("audit log", "Ticket type deleted")
+    PROMO_CODE_SAVE = "promo_code.save", pgettext_lazy("audit log", "Code saved")
     ADMIN_ADD = "admin.add", pgettext_lazy("audit log", "Added in the admin")
     ADMIN_CHANGE = "admin.change", pgettext_lazy("audit log", "Changed in the admin")
     ADMIN_DELETE = "admin.delete", pgettext_lazy("audit log", "Deleted in the admin")

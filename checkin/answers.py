@@ -102,11 +102,15 @@ def shown_answers(registration: Registration, questions: list[Question]) -> list
 
 
 def attendee(ticket: Ticket, registration: Registration) -> dict:
+    door_type = getattr(ticket, "door_type", None)  # set by checkin.selectors.ticket_for_scan
+    language = active_language()
     return {
         "name": ticket.name,
         "position": ticket.position,
         "party_size": registration.party_size,
         "registration_status": registration.status,
+        "ticket_type": pick(door_type["name"], language) if door_type else None,
+        "door_note": (pick(door_type["door_note"], language) or None) if door_type else None,
     }
 
 

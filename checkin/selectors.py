@@ -20,9 +20,9 @@ from django.utils import timezone
 from checkin.answers import payment_due
 from checkin.models import CheckIn
 from common.exceptions import NotFound
-from events.models import Event, Question, Session
+from events.models import Event, Question, Session, TicketType
 from organizations import access
-from registrations.models import Registration, Ticket
+from registrations.models import Registration, RegistrationLine, Ticket
 from registrations.shortcodes import normalize_short_code
 from registrations.tickets import ticket_code
 
@@ -324,13 +324,23 @@ _REGISTRATION_FIELDS = _in_model_order(
 )
 
 
+_TICKET_TYPE_FIELDS = ("name", "door_note")
+
+
 def _scan_sql() -> str:
+    """The ticket, its registration and (left join, by the seat's line) its ticket type's name and
+    door note: still one indexed lookup per table (the line's ticket is unique)."""
     ticket, registration = Ticket._meta, Registration._meta
+    line, ticket_type = RegistrationLine._meta, TicketType._meta
     columns = [f"t.{ticket.get_field(f).column}" for f in _TICKET_FIELDS]
     columns += [f"r.{registration.get_field(f).column}" for f in _REGISTRATION_FIELDS]
+    columns += [f"tt.{ticket_type.get_field(f).column}" for f in _TICKET_TYPE_FIELDS]
     return (
         f"SELECT {', '.join(columns)} FROM {ticket.db_table} t "
-        f"JOIN {registration.db_table} r ON r.id = t.{ticket.get_field('registration').column} WHERE t.id = %s"
+        f"JOIN {registration.db_table} r ON r.id = t.{ticket.get_field('registration').column} "
+        f"LEFT JOIN {line.db_table} l ON l.{line.get_field('ticket').column} = t.id "
+        f"LEFT JOIN {ticket_type.db_table} tt ON tt.id = l.{line.get_field('ticket_type').column} "
+        "WHERE t.id = %s"
     )
 
 
@@ -369,9 +379,17 @@ def ticket_for_scan(*, ticket_id: int) -> Ticket | None:
     if row is None:
         return None
     split = len(_TICKET_FIELDS)
+    end = split + len(_REGISTRATION_FIELDS)
     ticket = Ticket.from_db(connection.alias, _TICKET_FIELDS, _converted(Ticket, _TICKET_FIELDS, row[:split]))
     registration = Registration.from_db(
-        connection.alias, _REGISTRATION_FIELDS, _converted(Registration, _REGISTRATION_FIELDS, row[split:])
+        connection.alias, _REGISTRATION_FIELDS, _converted(Registration, _REGISTRATION_FIELDS, row[split:end])
     )
     ticket.registration = registration
+    type_row = row[end:]
+    # What the door shows of the seat's ticket type: {"name": {...}, "door_note": {...}}, or None.
+    ticket.door_type = (
+        dict(zip(_TICKET_TYPE_FIELDS, _converted(TicketType, _TICKET_TYPE_FIELDS, type_row), strict=True))
+        if type_row[0] is not None
+        else None
+    )
     return ticket

@@ -142,6 +142,10 @@ class AttendeeSerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text="0 for the registrant, 1.. for their guests.")
     party_size = serializers.IntegerField()
     registration_status = serializers.CharField()
+    ticket_type = serializers.CharField(allow_null=True, help_text="The seat's ticket type (Student…), if any.")
+    door_note = serializers.CharField(
+        allow_null=True, help_text="What to check at the door for this type, e.g. 'Bring your student card'."
+    )
 
 
 class ShownAnswerSerializer(serializers.Serializer):

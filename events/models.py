@@ -293,3 +293,127 @@ class Question(TranslatedMixin, models.Model):
     @property
     def choice_values(self) -> list[str]:
         return [choice.get("value") for choice in self.choices or []]
+
+
+# --- ticket types and codes (issue 15) ------------------------------------------------------------
+
+
+class TicketType(TranslatedMixin, models.Model):
+    """One kind of seat of an event (Standard, Student, early bird), with its own price and rules.
+
+    ``quota`` is counted over the lines of active registrations (waiting ones included, so a
+    promotion from the waiting list never oversells a type), under the event row lock
+    (``registrations.services.pricing``). Hidden types are offered only with a code that unlocks them.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.JSONField(_("name"), default=dict)
+    door_note = models.JSONField(
+        _("note at the door"),
+        default=dict,
+        blank=True,
+        help_text=_("Shown to volunteers when they scan the ticket, e.g. 'bring your student card'."),
+    )
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("At most this many seats of this type (empty: only the event's capacity).")
+    )
+    on_sale_from = models.DateTimeField(null=True, blank=True)
+    on_sale_until = models.DateTimeField(null=True, blank=True, help_text=_("e.g. the end of the early-bird price."))
+    min_per_registration = models.PositiveSmallIntegerField(
+        default=0, help_text=_("A registration that picks this type takes at least this many (0 or 1: no minimum).")
+    )
+    max_per_registration = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("At most this many per registration (empty: no limit).")
+    )
+    hidden = models.BooleanField(default=False, help_text=_("Offered only with a code that unlocks it."))
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="ticket_type_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(on_sale_from__isnull=True)
+                | Q(on_sale_until__isnull=True)
+                | Q(on_sale_until__gt=F("on_sale_from")),
+                name="ticket_type_sale_window_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_registration__isnull=True) | Q(max_per_registration__gte=F("min_per_registration")),
+                name="ticket_type_min_le_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.t("name") or f"#{self.pk}"
+
+    def fallback_languages(self) -> list[str]:
+        return [self.event.default_language] if self.event_id else []
+
+    def on_sale(self, now) -> bool:
+        return (self.on_sale_from is None or self.on_sale_from <= now) and (
+            self.on_sale_until is None or now < self.on_sale_until
+        )
+
+
+class PromoCode(models.Model):
+    """A code a registrant types: a percentage or an amount off, and/or hidden ticket types unlocked.
+
+    For one event (``event``) or, with ``event`` empty, for every event of the organization.
+    Its uses are the active registrations that carry it, counted under the event row lock and
+    this code's row lock (``registrations.services.pricing``), so ``max_uses`` is never overshot.
+    """
+
+    class Discount(models.TextChoices):
+        NONE = "none", _("No discount (unlocks ticket types)")
+        PERCENT = "percent", _("Percentage off")
+        AMOUNT = "amount", _("Amount off the registration")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="promo_codes")
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="promo_codes",
+        help_text=_("Empty: valid for every event of the organization."),
+    )
+    code = models.CharField(max_length=40, help_text=_("What people type; letters and digits, not case-sensitive."))
+    discount = models.CharField(max_length=10, choices=Discount.choices, default=Discount.PERCENT)
+    value = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), help_text=_("Percent (1–100) or amount off.")
+    )
+    unlocks = models.ManyToManyField(TicketType, blank=True, related_name="unlocked_by")
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text=_("Empty: no limit."))
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="promo_code_unique_per_organization"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="promo_code_value_non_negative"),
+            models.CheckConstraint(
+                condition=~Q(discount="percent") | Q(value__lte=100), name="promo_code_percent_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
+                name="promo_code_validity_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = normalize_code(self.code)
+        super().save(*args, **kwargs)
+
+
+def normalize_code(value: str) -> str:
+    """Codes are compared upper-cased without surrounding spaces ("demo10 " is DEMO10)."""
+    return (value or "").strip().upper()

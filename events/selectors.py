@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from events.models import Event, Session
+from events.models import Event, PromoCode, Session, TicketType, normalize_code
 from organizations import access
 from organizations.models import Venue
 
@@ -39,6 +39,7 @@ def event_detail_queryset() -> QuerySet[Event]:
         .prefetch_related(
             Prefetch("sessions", queryset=Session.objects.select_related("venue", "venue__organization")),
             "questions",
+            ticket_types_prefetch(),
         )
     )
 
@@ -54,6 +55,7 @@ def organizer_events(*, user) -> QuerySet[Event]:
         .prefetch_related(
             Prefetch("sessions", queryset=Session.objects.select_related("venue", "venue__organization")),
             "questions",
+            ticket_types_prefetch(),
         )
         .order_by("-id")
         .distinct()
@@ -80,3 +82,57 @@ def organization_week_sessions(*, organization_ids, week_start: dt.datetime) -> 
         .select_related("event", "event__venue", "event__organization", "venue")
         .order_by("starts_at")
     )
+
+
+# --- ticket types ----------------------------------------------------------------------------------
+
+# Registration.ACTIVE's statuses (registrations sits above events, which cannot import it;
+# tests/registrations/test_ticket_types.py checks the two agree): seats held or waited for.
+ACTIVE_REGISTRATION_STATUSES = ("confirmed", "pending_payment", "pending_email", "waitlisted")
+
+
+def ticket_types_with_taken_queryset() -> QuerySet[TicketType]:
+    return TicketType.objects.annotate(
+        taken=Count("lines", filter=Q(lines__registration__status__in=ACTIVE_REGISTRATION_STATUSES))
+    ).order_by("position", "id")
+
+
+def ticket_types_prefetch() -> Prefetch:
+    """Prefetch an event list's ticket types with ``taken``: one query for the whole list."""
+    return Prefetch("ticket_types", queryset=ticket_types_with_taken_queryset())
+
+
+def ticket_types_with_taken(*, event: Event) -> list[TicketType]:
+    """Every ticket type of the event (the desk's view), each with ``taken``: seats of active
+    registrations, in one query (none when ``ticket_types_prefetch`` loaded them)."""
+    if "ticket_types" in getattr(event, "_prefetched_objects_cache", {}):
+        types = list(event.ticket_types.all())
+    else:
+        types = list(ticket_types_with_taken_queryset().filter(event_id=event.pk))
+    for ticket_type in types:
+        ticket_type.event = event
+    return types
+
+
+def ticket_types_offered(*, event: Event, code_text: str | None = None) -> list[TicketType]:
+    """The event's ticket types shown to the public (hidden ones only with a code that unlocks
+    them), each with ``taken`` (seats of active registrations) annotated."""
+    types = ticket_types_with_taken(event=event)
+    unlocked: set[int] = set()
+    if code_text and normalize_code(code_text):
+        code = (
+            PromoCode.objects.filter(organization_id=event.organization_id, code=normalize_code(code_text), active=True)
+            .filter(Q(event__isnull=True) | Q(event_id=event.pk))
+            .first()
+        )
+        if code is not None:
+            unlocked = set(code.unlocks.values_list("pk", flat=True))
+    return [t for t in types if not t.hidden or t.pk in unlocked]
+
+
+def ticket_type_seats_left(*, event: Event, ticket_type: TicketType) -> int:
+    """Seats left of a type: the event's free seats, within the type's quota (``taken`` annotated)."""
+    left = event.seats_left
+    if ticket_type.quota is not None:
+        left = min(left, max(ticket_type.quota - getattr(ticket_type, "taken", 0), 0))
+    return left

@@ -6,6 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -30,6 +31,7 @@ from events.limits import (
     TITLE_MAX_LENGTH,
 )
 from events.models import PAYMENT_METHODS, Event, Question, Session
+from events.selectors import ticket_type_seats_left, ticket_types_offered
 from organizations.models import Category, Organization, Venue
 
 KNOWN_LANGUAGE_CODES = frozenset(LANG_INFO) | frozenset(content_languages())
@@ -199,14 +201,64 @@ class EventListSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(event.image.url) if request else f"{settings.SITE_URL}{event.image.url}"
 
 
+class TicketTypeSerializer(serializers.Serializer):
+    """A ticket type as the public sees it (``context["event"]`` and ``context["now"]`` given)."""
+
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    name_i18n = TranslationsField(source="name", read_only=True)
+    door_note = serializers.SerializerMethodField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.SerializerMethodField()
+    seats_left = serializers.SerializerMethodField()
+    on_sale = serializers.SerializerMethodField()
+    on_sale_from = serializers.DateTimeField(allow_null=True)
+    on_sale_until = serializers.DateTimeField(allow_null=True)
+    min_per_registration = serializers.IntegerField()
+    max_per_registration = serializers.IntegerField(allow_null=True)
+    hidden = serializers.BooleanField(help_text="Shown because the code given unlocks it.")
+
+    def get_name(self, ticket_type) -> str:
+        return ticket_type.t("name", active_language())
+
+    def get_door_note(self, ticket_type) -> str:
+        return ticket_type.t("door_note", active_language())
+
+    def get_currency(self, ticket_type) -> str:
+        return ticket_type.event.currency
+
+    def get_seats_left(self, ticket_type) -> int:
+        return ticket_type_seats_left(event=ticket_type.event, ticket_type=ticket_type)
+
+    def get_on_sale(self, ticket_type) -> bool:
+        return ticket_type.on_sale(self.context.get("now") or timezone.now())
+
+
 class EventDetailSerializer(EventListSerializer):
     description = TranslatedField()
     description_i18n = TranslationsField(source="description", read_only=True)
     sessions = SessionSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
+    ticket_types = serializers.SerializerMethodField(
+        help_text="What a seat costs; hidden types appear only with ?code= of a code that unlocks them."
+    )
 
     class Meta(EventListSerializer.Meta):
-        fields = [*EventListSerializer.Meta.fields, "description", "description_i18n", "sessions", "questions"]
+        fields = [
+            *EventListSerializer.Meta.fields,
+            "description",
+            "description_i18n",
+            "sessions",
+            "questions",
+            "ticket_types",
+        ]
+
+    @extend_schema_field(TicketTypeSerializer(many=True))
+    def get_ticket_types(self, event: Event) -> list[dict]:
+        request = self.context.get("request")
+        code = request.query_params.get("code") if request is not None and hasattr(request, "query_params") else None
+        types = ticket_types_offered(event=event, code_text=(code or "")[:40])
+        return TicketTypeSerializer(types, many=True, context={"now": timezone.now()}).data
 
 
 # --- organizer input ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.models import AuditAction
 from common.exceptions import InvalidInput, InvalidTransition, SessionOverlap
-from events import images
+from events import images, ticketing
 from events.models import Event, Question, Session
 from events.recurrence import localize, parse_recurrence
 from organizations.access import ensure_can_manage
@@ -175,6 +175,7 @@ def event_create(*, user, organization: Organization, **fields) -> Event:
     event = Event(organization=organization, status=Event.Status.DRAFT, **fields)
     _check_event_rules(event)
     _save_event(event)
+    ticketing.default_ticket_type_create(event=event)
     audit.record_event(actor=user, action=AuditAction.EVENT_CREATE, event=event, details={"fields": sorted(fields)})
     return event
 
@@ -208,6 +209,8 @@ def event_change(*, user, event: Event, **fields) -> EventChange:
         setattr(event, name, value)
     _check_event_rules(event)
     _save_event(event)
+    if "price" in fields:
+        ticketing.event_price_follow_single_type(event=event)
     changes = audit.field_changes(before=before, after={name: event.serializable_value(name) for name in fields})
     if changes:
         audit.record_event(actor=user, action=AuditAction.EVENT_UPDATE, event=event, details={"changes": changes})

@@ -271,7 +271,7 @@ def _common_context(notification: Notification, registration: Registration, lang
     sessions = list(event.sessions.all()) if notification.kind in NEEDS_SESSIONS else []
     live = [session for session in sessions if not session.is_cancelled]
     links = selectors.registration_links(registration=registration)
-    paid = event.price > 0
+    paid = registration.amount_due > 0  # what this party owes (ticket types and codes), not the event's price
     return {
         "kind": notification.kind,
         "language": language,

@@ -26,6 +26,7 @@ from organizer.views import (
     registrations,
     sessions,
     team,
+    tickets,
     voices,
 )
 
@@ -111,4 +112,11 @@ page_urlpatterns += [
     ),
     path("events/<slug:slug>/fapiao/", money.event_fapiao, name="event-fapiao"),
     path("events/<slug:slug>/fapiao/<int:pk>/issued/", money.fapiao_issued, name="event-fapiao-issued"),
+]
+# Ticket types and codes (tickets).
+page_urlpatterns += [
+    path("events/<slug:slug>/tickets/", tickets.tickets_page, name="event-tickets"),
+    path("events/<slug:slug>/tickets/types/<int:pk>/", tickets.ticket_type_edit, name="ticket-type-edit"),
+    path("events/<slug:slug>/tickets/types/<int:pk>/delete/", tickets.ticket_type_delete, name="ticket-type-delete"),
+    path("events/<slug:slug>/tickets/codes/<int:pk>/", tickets.promo_code_edit, name="promo-code-edit"),
 ]

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import InvalidInput
 from common.i18n import pick
 from common.names import clean_name
 from common.pages import language_name
-from events.models import Event, Question
+from events.models import Event, Question, TicketType
+from events.selectors import ticket_type_seats_left, ticket_types_offered
 from organizations.models import Organization
 from registrations import consent
 from voices.models import MAX_TEXT as VOICE_MAX_TEXT
@@ -52,7 +55,24 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    def __init__(self, *args, event: Event, language: str, payments_enabled: bool, user=None, **kwargs):
+    code = forms.CharField(
+        label=_("Code"),
+        required=False,
+        max_length=40,
+        help_text=_("A discount code, or one that opens more ticket types."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        event: Event,
+        language: str,
+        payments_enabled: bool,
+        user=None,
+        code_text: str = "",
+        **kwargs,
+    ):
         if user is not None and user.is_authenticated:
             initial = kwargs.setdefault("initial", {})
             initial.setdefault("name", user.get_full_name() or user.get_username())
@@ -64,7 +84,20 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
         self.questions = list(event.questions.all())
         for question in self.questions:
             self.fields[ANSWER_PREFIX + question.key] = self._question_field(question)
-        if event.max_guests:
+        self._ticket_type_fields(event, code_text)
+        if event.max_guests and self.per_seat_types:
+            for i in range(event.max_guests):
+                self.fields[f"guest_{i}_name"] = forms.CharField(
+                    label=_("Guest %(n)d") % {"n": i + 1}, required=False, max_length=200
+                )
+                self.fields[f"guest_{i}_type"] = forms.TypedChoiceField(
+                    label=_("Ticket of guest %(n)d") % {"n": i + 1},
+                    choices=self.type_choices,
+                    coerce=int,
+                    required=False,
+                    initial=self.type_choices[0][0],
+                )
+        elif event.max_guests:
             self.fields["guests"] = forms.CharField(
                 label=_("Guests"),
                 required=False,
@@ -74,7 +107,7 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
                 % {"n": event.max_guests},
             )
         self.door_only = False
-        if event.price > 0 and event.allow_pay_at_door:
+        if self.any_paid and event.allow_pay_at_door:
             if payments_enabled:
                 self.fields["payment"] = forms.ChoiceField(
                     label=_("Payment"),
@@ -98,6 +131,55 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
         self.fields["consent_version"] = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     # --- fields ----------------------------------------------------------------------------------
+
+    def _ticket_type_fields(self, event: Event, code_text: str) -> None:
+        """A ticket type per seat when the event offers more than one now (hidden ones with their code)."""
+        now = timezone.now()
+        self.code_text = (code_text or "").strip()[:40]
+        self.ticket_types: list[TicketType] = ticket_types_offered(event=event, code_text=self.code_text)
+        on_sale = [
+            t for t in self.ticket_types if t.on_sale(now) and ticket_type_seats_left(event=event, ticket_type=t)
+        ]
+        self.type_choices = [(t.pk, self.type_label(t)) for t in on_sale]
+        self.per_seat_types = len(on_sale) > 1
+        self.any_paid = any(t.price > 0 for t in on_sale) if self.ticket_types else event.price > 0
+        self.price_by_type = {str(t.pk): str(t.price) for t in on_sale}
+        if self.per_seat_types:
+            self.fields["ticket_type"] = forms.TypedChoiceField(
+                label=_("Your ticket"), choices=self.type_choices, coerce=int, initial=self.type_choices[0][0]
+            )
+
+    def type_label(self, ticket_type: TicketType) -> str:
+        name = ticket_type.t("name", self.language)
+        if ticket_type.price == 0:
+            return f"{name} · {_('Free')}"
+        price = number_format(ticket_type.price, decimal_pos=0 if ticket_type.price == int(ticket_type.price) else 2)
+        return f"{name} · {price} {self.event.currency}"
+
+    def chosen_party(self) -> tuple[int | None, list[dict]]:
+        """The registrant's type and the guests (name, type) as typed so far, cleaned or not: for the
+        price summary shown before registering."""
+        values = self.data if self.is_bound else self.initial
+
+        def as_id(value) -> int | None:
+            return int(value) if str(value or "").isdigit() and len(str(value)) < 10 else None
+
+        guests = []
+        if self.per_seat_types:
+            for i in range(self.event.max_guests):
+                name = clean_name(str(values.get(f"guest_{i}_name") or ""))
+                if name:
+                    guests.append({"name": name, "ticket_type": as_id(values.get(f"guest_{i}_type"))})
+        elif self.event.max_guests:
+            names = [clean_name(line) for line in str(values.get("guests") or "").splitlines()]
+            guests = [{"name": name, "ticket_type": None} for name in names if name][: self.event.max_guests]
+        return as_id(values.get("ticket_type")), guests
+
+    @property
+    def guest_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        if not self.per_seat_types:
+            return []
+        return [(self[f"guest_{i}_name"], self[f"guest_{i}_type"]) for i in range(self.event.max_guests)]
 
     def _question_field(self, question: Question) -> forms.Field:
         label = question.t("label", self.language) or question.key
@@ -165,19 +247,30 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
                 continue
             answers[question.key] = value
         pay_at_door = self.door_only or data.get("payment") == "door"
+        guests: list = data.get("guests") or []
+        if self.per_seat_types:
+            guests = [
+                {"name": clean_name(data.get(f"guest_{i}_name") or ""), "ticket_type": data.get(f"guest_{i}_type")}
+                for i in range(self.event.max_guests)
+                if clean_name(data.get(f"guest_{i}_name") or "")
+            ]
         return {
             "name": data["name"],
             "email": data["email"],
             "answers": answers,
             "consents": {consent.PRIVACY: True},
             "consent_version": data.get("consent_version") or None,
-            "guests": data.get("guests") or [],
+            "guests": guests,
+            "ticket_type": data.get("ticket_type"),
+            "code": data.get("code") or None,
             "pay_at_door": pay_at_door,
         }
 
     def add_domain_errors(self, exc: InvalidInput) -> None:
         """Put the service's field errors (answers nested by question key) on the matching fields."""
         aliases = {"pay_at_door": "payment", "consents": "privacy", "consent_version": "privacy"}
+        if not self.per_seat_types:
+            aliases["ticket_type"] = "code" if self.code_text else None
         for key, messages in (exc.fields or {}).items():
             if key == "answers" and isinstance(messages, dict):
                 for question_key, question_messages in messages.items():

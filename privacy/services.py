@@ -46,7 +46,16 @@ from common.models import IdempotencyKey
 from events.models import Event
 from notifications.models import Feedback, Notification
 from registrations import consent, tickets
-from registrations.models import CalendarFeed, FapiaoRequest, Payment, Receipt, Registration, StripeEvent, Ticket
+from registrations.models import (
+    CalendarFeed,
+    FapiaoRequest,
+    Payment,
+    Receipt,
+    Registration,
+    RegistrationLine,
+    StripeEvent,
+    Ticket,
+)
 from registrations.selectors import event_is_over, registration_receipts
 from registrations.services.register import registration_cancel
 from voices import selectors as voice_reads
@@ -163,6 +172,19 @@ def registration_export(*, registration_id: int, now: dt.datetime | None = None)
             }
             for ticket in registration.tickets.all()
         ],
+        # What each seat costs (ticket type, price, the code's discount).
+        "lines": [
+            {
+                "position": line.position,
+                "name": line.name,
+                "ticket_type": line.ticket_type.t("name", registration.language) if line.ticket_type_id else None,
+                "unit_price": str(line.unit_price),
+                "discount": str(line.discount),
+                "amount": str(line.amount),
+            }
+            for line in registration.lines.select_related("ticket_type").order_by("position")
+        ],
+        "code": registration.promo_code.code if registration.promo_code_id else None,
         "checkins": [
             {
                 "ticket_position": row.ticket.position,
@@ -327,6 +349,7 @@ def registration_anonymise(*, registration_id: int, reason: str, now: dt.datetim
     fields = ["name", "email", "answers", "consents", "user", "anonymised_at", "anonymised_reason", "updated_at"]
     registration.save(update_fields=fields)
     Ticket.objects.filter(registration=registration).update(name="")
+    RegistrationLine.objects.filter(registration=registration).update(name="")  # guests' names, per seat
 
     notes = Notification.objects.filter(registration=registration)
     notes.update(recipient=placeholder, subject="", last_error="")

@@ -83,7 +83,19 @@ class RegistrationCreateApi(APIView):
                     "answers": {"diet": "vegetarian"},
                     "guests": ["Li Na"],
                 },
-            )
+            ),
+            OpenApiExample(
+                "Two ticket types and a code",
+                request_only=True,
+                value={
+                    "name": "Wang Mei",
+                    "email": "mei@example.org",
+                    "consents": {"privacy": True},
+                    "ticket_type": 12,
+                    "guests": [{"name": "Li Na", "ticket_type": 13}],
+                    "code": "DEMO10",
+                },
+            ),
         ],
     )
     def post(self, request, slug: str):
@@ -102,6 +114,8 @@ class RegistrationCreateApi(APIView):
                     consents=data["consents"],
                     consent_version=data.get("consent_version") or None,
                     guests=data["guests"],
+                    ticket_type=data.get("ticket_type"),
+                    code=data.get("code") or None,
                     pay_at_door=data["pay_at_door"],
                     user=request.user,
                 )

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from events.models import Event
+from events.models import Event, PromoCode, TicketType
 from registrations.shortcodes import new_short_code
 
 
@@ -89,6 +89,10 @@ class Registration(models.Model):
     anonymised_reason = models.CharField(
         _("why anonymised"), max_length=10, choices=AnonymisedReason.choices, blank=True, default=""
     )
+    # The code typed at registration (its discount is on the lines); an active registration is one use.
+    promo_code = models.ForeignKey(
+        PromoCode, on_delete=models.PROTECT, null=True, blank=True, related_name="registrations"
+    )
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -140,6 +144,35 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"Ticket {self.pk} ({self.name})"
+
+
+class RegistrationLine(models.Model):
+    """What one seat costs: its ticket type, the guest's name, the price and the code's discount.
+
+    One per seat, the same positions as the tickets (0 is the registrant). ``ticket_type`` is empty
+    on events without ticket types (the single ``Event.price`` of older events, kept one release).
+    ``amount`` = ``unit_price`` - ``discount``; the registration's ``amount_due`` is their sum.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    ticket = models.OneToOneField(Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="line")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["registration_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "position"], name="registration_line_unique_position"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="registration_line_discount_non_negative"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="registration_line_amount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount}"
 
 
 class CalendarFeed(models.Model):

@@ -14,8 +14,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
+from common.i18n import content_languages, pick
 from events import refund_policy
-from events.models import Event, Session
+from events.models import Event, PromoCode, Session
 from organizations import access
 from organizations.models import Organization
 from registrations.models import (
@@ -25,6 +26,7 @@ from registrations.models import (
     Receipt,
     Refund,
     Registration,
+    RegistrationLine,
     RegistrationsLink,
 )
 
@@ -90,7 +92,8 @@ def registration_access(*, pk: int, token: str | None, user, organizers: bool = 
     """
     registration = (
         Registration.objects.select_related("event", "event__organization", "event__venue")
-        .prefetch_related("tickets")
+        .select_related("promo_code")
+        .prefetch_related("tickets", "lines__ticket_type")
         .filter(pk=pk)
         .first()
     )
@@ -285,20 +288,26 @@ def refunds_stuck(
 
 
 def receipt_lines(registration: Registration) -> list[dict]:
-    """What the registration pays for, one line per kind of seat: the event's price times the
-    party. The one place receipts read it from (ticket types will answer here at merge:
-    ``charge_lines``). Descriptions in every language the event has."""
+    """What the registration pays for, as the receipt keeps it: one line per kind of seat (its
+    ticket type, price and discount, from ``charge_lines``), described in every language the site
+    speaks ("Dumpling evening · Student"), the unit price after any code's discount."""
     event = registration.event
-    title = {code: text for code, text in (event.title or {}).items() if text} or {"en": event.slug}
-    unit = event.price
-    return [
-        {
-            "description": title,
-            "quantity": registration.party_size,
-            "unit_price": str(unit),
-            "amount": str(unit * registration.party_size),
-        }
-    ]
+    title = {code: pick(event.title, code, [event.default_language]) for code in content_languages()}
+    lines = []
+    for line in charge_lines(registration):
+        if line.ticket_type_id is not None:
+            description = {code: f"{title[code]} · {line.label_i18n.get(code, '')}".rstrip(" ·") for code in title}
+        else:
+            description = title
+        lines.append(
+            {
+                "description": {code: text for code, text in description.items() if text} or {"en": event.slug},
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_amount - line.discount),
+                "amount": str(line.amount),
+            }
+        )
+    return lines
 
 
 REFUND_OPEN_STATUSES = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
@@ -370,3 +379,70 @@ def fapiao_requests(*, organizations) -> QuerySet[FapiaoRequest]:
         .prefetch_related("registration__receipts__organization")
         .order_by("issued_at", "-created_at")
     )
+
+
+# --- what a registration is charged (ticket types and codes; receipts read this too) --------------
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One line of a bill: seats of one ticket type at one price and discount.
+
+    ``label`` is in the language asked for, ``label_i18n`` in every content language; ``unit_amount``
+    and ``discount`` are per seat, ``amount`` = quantity × (unit_amount − discount)."""
+
+    label: str
+    label_i18n: dict[str, str]
+    quantity: int
+    unit_amount: Decimal
+    discount: Decimal
+    amount: Decimal
+    currency: str
+    ticket_type_id: int | None
+
+
+def _line_label_i18n(line: RegistrationLine, event: Event) -> dict[str, str]:
+    if line.ticket_type_id is not None:
+        source, fallbacks = line.ticket_type.name, [event.default_language]
+    else:  # an event without ticket types: the event's own title names the seat
+        source, fallbacks = event.title, [event.default_language]
+    return {code: pick(source, code, fallbacks) for code in content_languages()}
+
+
+def charge_lines(registration: Registration, *, language: str | None = None) -> list[ChargeLine]:
+    """The registration's bill, seats grouped by ticket type, price and discount, in seat order.
+
+    The amounts add up to ``registration.amount_due`` (for a paid registration). ``language``
+    defaults to the registration's own. Uses the ``lines`` prefetch when there is one."""
+    event = registration.event
+    language = language or registration.language
+    lines = registration.lines.all()
+    if "lines" not in getattr(registration, "_prefetched_objects_cache", {}):
+        lines = lines.select_related("ticket_type")
+    groups: dict[tuple, list[RegistrationLine]] = {}
+    for line in sorted(lines, key=lambda item: item.position):
+        groups.setdefault((line.ticket_type_id, line.unit_price, line.discount), []).append(line)
+    result = []
+    for (ticket_type_id, unit_price, discount), members in groups.items():
+        label_i18n = _line_label_i18n(members[0], event)
+        result.append(
+            ChargeLine(
+                label=label_i18n.get(language) or pick(label_i18n, language, [event.default_language]),
+                label_i18n=label_i18n,
+                quantity=len(members),
+                unit_amount=unit_price,
+                discount=discount,
+                amount=sum((line.amount for line in members), Decimal("0")),
+                currency=registration.currency,
+                ticket_type_id=ticket_type_id,
+            )
+        )
+    return result
+
+
+def promo_code_usage(*, codes: QuerySet[PromoCode]) -> QuerySet[PromoCode]:
+    """Codes with ``uses`` (active registrations carrying them) and ``uses_ever`` annotated."""
+    return codes.annotate(
+        uses=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE), distinct=True),
+        uses_ever=Count("registrations", distinct=True),
+    ).prefetch_related("unlocks")

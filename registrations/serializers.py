@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.exceptions import InvalidInput
-from common.i18n import content_languages
+from common.i18n import active_language, content_languages
 from common.serializers import PersonNameField, StrictBooleanField
 from registrations import selectors
 from registrations.fapiao import fapiao_clean
@@ -25,6 +26,45 @@ class FapiaoInputSerializer(serializers.Serializer):
         return {"company_name": company_name, "taxpayer_id": taxpayer_id}
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "A name: the event's default ticket type."},
+            {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "ticket_type": {"type": "integer", "nullable": True}},
+                "required": ["name"],
+            },
+        ]
+    }
+)
+class GuestField(serializers.Field):
+    """A guest: a name (older clients, the event's default ticket type) or ``{"name", "ticket_type"}``."""
+
+    default_error_messages = {
+        "shape": _('A guest is a name or {"name": …, "ticket_type": …}.'),
+        "ticket_type": _("A ticket type is its id (a whole number)."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = {"name": data}
+        if not isinstance(data, dict) or set(data) - {"name", "ticket_type"}:
+            # Raised directly: self.fail() would .format() the braces of the example.
+            raise serializers.ValidationError(str(self.error_messages["shape"]), code="shape")
+        name = PersonNameField(max_length=200).run_validation(data.get("name", ""))
+        ticket_type = data.get("ticket_type")
+        if ticket_type is not None and (isinstance(ticket_type, bool) or not isinstance(ticket_type, int)):
+            if isinstance(ticket_type, str) and ticket_type.isdigit() and len(ticket_type) < 10:
+                ticket_type = int(ticket_type)
+            else:
+                self.fail("ticket_type")
+        return {"name": name, "ticket_type": ticket_type}
+
+    def to_representation(self, value):
+        return value
+
+
 class RegistrationInputSerializer(serializers.Serializer):
     name = PersonNameField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False)
@@ -43,11 +83,21 @@ class RegistrationInputSerializer(serializers.Serializer):
         help_text="The version of the consent text you showed; an outdated one is refused (400).",
     )
     guests = serializers.ListField(
-        child=PersonNameField(max_length=200),
+        child=GuestField(),
         required=False,
         default=list,
         max_length=20,
-        help_text="Names of the people you bring (the event's max_guests applies).",
+        help_text='The people you bring (the event\'s max_guests applies): {"name": …, "ticket_type": id}, '
+        "or just a name for the event's default ticket type.",
+    )
+    ticket_type = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The registrant's ticket type (default: the first on sale).",
+    )
+    code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="A discount code, or one that unlocks hidden types."
     )
     pay_at_door = serializers.BooleanField(default=False)
     fapiao = FapiaoInputSerializer(
@@ -112,6 +162,19 @@ class TicketSerializer(serializers.Serializer):
         )
 
 
+class RegistrationLineSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    name = serializers.CharField()
+    ticket_type = serializers.IntegerField(source="ticket_type_id", allow_null=True)
+    ticket_type_name = serializers.SerializerMethodField()
+    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+    def get_ticket_type_name(self, line) -> str | None:
+        return line.ticket_type.t("name", active_language()) if line.ticket_type_id else None
+
+
 class RegistrationSerializer(serializers.ModelSerializer):
     """One registration as its attendee sees it. The links carry the manage token, the key to what
     is the attendee's alone (download, erasure, feedback, the feed email): with the context's
@@ -125,6 +188,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
     waitlist_position = serializers.SerializerMethodField()
     tickets = serializers.SerializerMethodField()
     paid = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField(help_text="One per seat: ticket type, name, price, discount, amount.")
+    code = serializers.SerializerMethodField()
 
     class Meta:
         model = Registration
@@ -141,6 +206,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "payment_method",
             "amount_due",
             "currency",
+            "lines",
+            "code",
             "paid",
             "hold_expires_at",
             "waitlist_position",
@@ -181,6 +248,14 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
     def get_paid(self, registration) -> bool:
         return registration.paid_at is not None
+
+    @extend_schema_field(RegistrationLineSerializer(many=True))
+    def get_lines(self, registration) -> list[dict]:
+        lines = sorted(registration.lines.all(), key=lambda line: line.position)
+        return RegistrationLineSerializer(lines, many=True).data
+
+    def get_code(self, registration) -> str | None:
+        return registration.promo_code.code if registration.promo_code_id else None
 
     def get_tickets(self, registration) -> list[dict]:
         if registration.status != Registration.Status.CONFIRMED:

@@ -127,6 +127,33 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
             event_recount(event_id=obj.event_id)
 
 
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.TicketType"
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: {"en": f"Type {n}", "zh-hans": f"票种 {n}", "ja": f"券種 {n}"})
+    price = 0
+    position = factory.Sequence(lambda n: n)
+
+
+class PromoCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.PromoCode"
+        skip_postgeneration_save = True
+
+    organization = factory.LazyAttribute(lambda o: o.event.organization if o.event else OrganizationFactory())
+    event = None
+    code = factory.Sequence(lambda n: f"CODE{n}")
+    discount = "percent"
+    value = 10
+
+    @factory.post_generation
+    def unlocks(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.unlocks.set(extracted)
+
+
 class CheckInFactory(factory.django.DjangoModelFactory):
     """A recorded "in" at the ticket's event's first session (pass ``ticket`` and ``session``)."""
 

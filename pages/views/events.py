@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from common.exceptions import InvalidInput
 from common.forms import EXTRA_SPOKEN_LANGUAGES
 from common.i18n import active_language, content_languages, pick
 from common.pages import language_name, not_found, page_context
@@ -33,6 +34,7 @@ from pages import presentation
 from pages.forms import RegistrationForm
 from registrations import services as registration_services
 from registrations.selectors import registration_state
+from registrations.services import pricing
 
 PAGE_SIZE = 20
 
@@ -271,6 +273,43 @@ def get_event(slug: str) -> Event | None:
     return selectors.event_detail_queryset().filter(slug=slug).first()
 
 
+def registration_quote(*, event: Event, form: RegistrationForm, language: str) -> dict | None:
+    """What the party chosen on the form would pay, with the code typed (nothing is booked): the
+    page shows it after "Apply code" and whenever the form comes back."""
+    ticket_type, guests = form.chosen_party()
+    now = timezone.now()
+    quote = {"code": "", "code_error": "", "lines": [], "total": None, "currency": event.currency}
+    try:
+        code = pricing.code_resolve(event=event, text=form.code_text, now=now)
+    except InvalidInput as exc:
+        code = None
+        quote["code_error"] = exc.message
+    if code is not None:
+        quote["code"] = code.code
+    party = [pricing.Seat(name=str((form.data or form.initial).get("name") or ""), ticket_type_id=ticket_type)]
+    party += [pricing.Seat(name=guest["name"], ticket_type_id=guest["ticket_type"]) for guest in guests]
+    try:
+        lines = pricing.lines_plan(event=event, party=party, code=code, now=now)
+    except InvalidInput as exc:
+        quote["lines_error"] = exc.message
+        return quote
+    quote["lines"] = [
+        {
+            "label": line.ticket_type.t("name", language) if line.ticket_type_id else card_title(event, language),
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "amount": line.amount,
+        }
+        for line in lines
+    ]
+    quote["total"] = pricing.lines_total(lines)
+    return quote
+
+
+def card_title(event: Event, language: str) -> str:
+    return pick(event.title, language, [event.default_language])
+
+
 def event_page(
     request: HttpRequest,
     *,
@@ -286,9 +325,19 @@ def event_page(
         event=event, ends_at=getattr(event, "ends_at", None), now=timezone.now(), payments_enabled=payments_enabled
     )
     if form is None and state.open:
-        form = RegistrationForm(event=event, language=language, payments_enabled=payments_enabled, user=request.user)
+        form = RegistrationForm(
+            event=event,
+            language=language,
+            payments_enabled=payments_enabled,
+            user=request.user,
+            code_text=request.GET.get("code", "")[:40],
+            initial={"code": request.GET.get("code", "")[:40]},
+        )
+    quote = None
     if form is not None:
         form.mark_errors()
+        if form.is_bound or form.code_text:
+            quote = registration_quote(event=event, form=form, language=language)
     event_venue = VenueView.of(event.venue, language, fallbacks)
     sessions = session_views(event, language)
     calendar_url = reverse("registrations:event-calendar", kwargs={"slug": event.slug})
@@ -311,6 +360,8 @@ def event_page(
         state=state,
         form=form,
         door_only=getattr(form, "door_only", False),
+        quote=quote,
+        ticket_prices=getattr(form, "price_by_type", {}),
         payments_enabled=payments_enabled,
         refund_policy=refund_policy_view(event, sessions),
     )

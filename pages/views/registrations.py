@@ -56,12 +56,25 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     if wait is not None:
         return too_many_requests(request, wait)
     language = active_language()
+    if "apply_code" in request.POST:  # show the types the code opens and the total; book nothing yet
+        preview = RegistrationForm(
+            event=event,
+            language=language,
+            payments_enabled=services.payments_enabled(),
+            user=request.user,
+            code_text=request.POST.get("code", ""),
+            initial={
+                key: request.POST.get(key) for key in request.POST if key not in ("csrfmiddlewaretoken", "privacy")
+            },
+        )
+        return event_page(request, event=event, form=preview)
     form = RegistrationForm(
         request.POST,
         event=event,
         language=language,
         payments_enabled=services.payments_enabled(),
         user=request.user,
+        code_text=request.POST.get("code", ""),
     )
     if form.is_valid():
         try:

@@ -23,6 +23,7 @@ from audit.models import AuditAction
 from common.exceptions import Conflict, DomainError, NotFound, PaymentUnavailable
 from events.models import PAYMENT_METHODS, Event
 from notifications import outbox
+from registrations import selectors
 from registrations.models import Payment, Registration, StripeEvent
 from registrations.services import receipts, refunds, seats
 from registrations.services.refunds import (  # noqa: F401
@@ -50,13 +51,56 @@ def _payment_method_types(event: Event) -> list[str]:
     return methods or ["card"]
 
 
+def checkout_line_items(*, registration: Registration) -> list[dict]:
+    """Stripe line items from the registration's charge lines: one per ticket type, price and
+    discount, each at its price after the discount, so together they are exactly ``amount_due``
+    (what the webhook's amount check compares with). Seats a code made free are left out."""
+    event = registration.event
+    title = event.t("title", registration.language)
+    items = []
+    for line in selectors.charge_lines(registration):
+        if line.amount <= 0:
+            continue
+        unit = line.amount / line.quantity  # exact: a group's seats share price and discount
+        name = f"{title} · {line.label}" if line.label and line.label != title else title
+        if line.discount and registration.promo_code_id:
+            name = f"{name} ({registration.promo_code.code})"
+        items.append(
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": registration.currency.lower(),
+                    "unit_amount": to_minor_units(unit, registration.currency),
+                    "product_data": {"name": name[:250]},
+                },
+            }
+        )
+    if not items and registration.amount_due > 0:  # a registration older than its lines
+        items.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": registration.currency.lower(),
+                    "unit_amount": to_minor_units(registration.amount_due, registration.currency),
+                    "product_data": {"name": title[:250]},
+                },
+            }
+        )
+    return items
+
+
 def checkout_start(*, registration_id: int, now: dt.datetime | None = None) -> Payment:
     """A Stripe Checkout session for a pending registration; an open one is reused.
 
     Called outside any transaction: it talks to Stripe.
     """
     now = now or timezone.now()
-    registration = Registration.objects.select_related("event").filter(pk=registration_id).first()
+    registration = (
+        Registration.objects.select_related("event", "promo_code")
+        .prefetch_related("lines__ticket_type")
+        .filter(pk=registration_id)
+        .first()
+    )
     if registration is None:
         raise NotFound(_("No such registration."))
     if registration.status != Registration.Status.PENDING_PAYMENT:
@@ -76,16 +120,7 @@ def checkout_start(*, registration_id: int, now: dt.datetime | None = None) -> P
     params = {
         "mode": "payment",
         "payment_method_types": _payment_method_types(event),
-        "line_items": [
-            {
-                "quantity": registration.party_size,
-                "price_data": {
-                    "currency": event.currency.lower(),
-                    "unit_amount": to_minor_units(event.price, event.currency),
-                    "product_data": {"name": event.t("title", registration.language)[:250]},
-                },
-            }
-        ],
+        "line_items": checkout_line_items(registration=registration),
         "customer_email": registration.email,
         "client_reference_id": str(registration.pk),
         "metadata": {"registration_id": str(registration.pk), "event": event.slug},

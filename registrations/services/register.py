@@ -32,9 +32,9 @@ from common.i18n import normalize_language
 from events.models import Event, Question
 from notifications import outbox
 from registrations import consent
-from registrations.models import CalendarFeed, Registration, Ticket, new_token
+from registrations.models import CalendarFeed, Registration, RegistrationLine, Ticket, new_token
 from registrations.selectors import event_is_over, registration_state
-from registrations.services import email_holds, payments, seats
+from registrations.services import email_holds, payments, pricing, seats
 from registrations.shortcodes import new_short_code
 
 MAX_TEXT_ANSWER = 1000
@@ -138,12 +138,18 @@ def registration_create(
     answers: object = None,
     consents: object = None,
     consent_version: str | None = None,
-    guests: list[str] | None = None,
+    guests: list[str] | list[dict] | None = None,
+    ticket_type: int | None = None,
+    code: str | None = None,
     pay_at_door: bool = False,
     user=None,
     now: dt.datetime | None = None,
 ) -> Registration:
     """Register one person (and their guests) for an event: confirmed, pending payment or waitlisted.
+
+    Each seat has its ticket type: ``ticket_type`` the registrant's, ``guests`` either names (the
+    event's default type, as older clients send them) or ``{"name", "ticket_type"}``. ``code``: a
+    discount or unlocking code (``pricing``). What is due is the sum of the seats' lines.
 
     Everything that can be checked without the lock is checked first, so the locked part is a
     handful of statements. A second active registration with the same email raises
@@ -152,11 +158,17 @@ def registration_create(
     """
     now = now or timezone.now()
     email = email.strip().lower()
-    guests = guests or []
+    party = [pricing.Seat(name=name.strip(), ticket_type_id=ticket_type)]
+    for guest in guests or []:
+        if isinstance(guest, dict):
+            party.append(pricing.Seat(name=str(guest.get("name") or ""), ticket_type_id=guest.get("ticket_type")))
+        else:
+            party.append(pricing.Seat(name=str(guest)))
+    guests = [seat.name for seat in party[1:]]
     lookup = {"pk": event_id} if event_id is not None else {"slug": event_slug}
     event = (
         Event.objects.annotate(last_ends_at=Max("sessions__ends_at", filter=~Q(sessions__status="cancelled")))
-        .prefetch_related("questions")
+        .prefetch_related("questions", "ticket_types")
         .filter(**lookup)
         .first()
     )
@@ -180,7 +192,10 @@ def registration_create(
     party_size = 1 + len(guests)
     if party_size > event.capacity:
         raise InvalidInput(fields={"guests": [_("This event has only %(n)d seat(s) in all.") % {"n": event.capacity}]})
-    paid = event.price > 0
+    promo_code = pricing.code_resolve(event=event, text=code, now=now)
+    lines = pricing.lines_plan(event=event, party=party, code=promo_code, now=now)
+    amount_due = pricing.lines_total(lines)
+    paid = amount_due > 0
     if paid and pay_at_door and not event.allow_pay_at_door:
         raise InvalidInput(fields={"pay_at_door": [_("This event does not take payment at the door.")]})
     online = paid and not pay_at_door
@@ -197,7 +212,8 @@ def registration_create(
         consents=consent_record,
         party_size=party_size,
         currency=event.currency,
-        amount_due=(event.price * party_size) if paid else Decimal("0"),
+        amount_due=amount_due if paid else Decimal("0"),
+        promo_code=promo_code,
         payment_method=(
             Registration.PaymentMethod.ONLINE
             if online
@@ -207,7 +223,7 @@ def registration_create(
         ),
     )
     try:
-        return _registration_insert(event=event, registration=registration, guests=guests, now=now)
+        return _registration_insert(event=event, registration=registration, guests=guests, lines=lines, now=now)
     except IntegrityError as exc:
         # The partial unique index (event, email): this address already holds an active registration.
         existing = (
@@ -223,7 +239,7 @@ def registration_create(
 
 @transaction.atomic
 def _registration_insert(
-    *, event: Event, registration: Registration, guests: list[str], now: dt.datetime
+    *, event: Event, registration: Registration, guests: list[str], lines: list[RegistrationLine], now: dt.datetime
 ) -> Registration:
     """The locked part, kept to a few statements: lock, decide from the counters, insert, count."""
     locked = (
@@ -240,6 +256,8 @@ def _registration_insert(
     if event.status != Event.Status.PUBLISHED:
         raise RegistrationClosed(_("This event has been cancelled."), code="event_cancelled")
     registration.event = event
+    # Quotas and the code's uses are counted here, under the lock, so a rush cannot overshoot them.
+    pricing.lines_check_locked(event=event, lines=lines, code=registration.promo_code)
     if event.seats_held + registration.party_size > event.capacity and event.seats_held:
         # Full on paper: unpaid holds past their time may be what fills it.
         seats.release_overdue_holds(event=event, now=now)
@@ -254,9 +272,12 @@ def _registration_insert(
     # A second active registration of this address fails here, on the partial unique index.
     registration.save(force_insert=True)
     tickets = tickets_create(registration=registration, names=[registration.name, *guests])
+    for line, ticket in zip(lines, tickets, strict=True):
+        line.registration, line.ticket = registration, ticket
+    RegistrationLine.objects.bulk_create(lines)
     seats.save_counters(event)
     outbox.notify_registration_status(registration=registration)
-    registration._prefetched_objects_cache = {"tickets": tickets}
+    registration._prefetched_objects_cache = {"tickets": tickets, "lines": lines}
     return registration
 
 

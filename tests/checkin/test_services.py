@@ -47,7 +47,14 @@ def test_first_scan_is_ok_and_recorded(volunteer, session, registration):
     body = result.body
     assert body["color"] == "green"
     assert body["message"] == "Welcome, Mei Chen."
-    assert body["attendee"] == {"name": "Mei Chen", "position": 0, "party_size": 1, "registration_status": "confirmed"}
+    assert body["attendee"] == {
+        "name": "Mei Chen",
+        "position": 0,
+        "party_size": 1,
+        "registration_status": "confirmed",
+        "ticket_type": None,  # a registration without ticket types (its seat has no line)
+        "door_note": None,
+    }
     assert body["payment_due"] is None and body["party"] is None
     row = CheckIn.objects.get()
     assert body["checkin_id"] == row.pk
@@ -394,7 +401,14 @@ def party(event):
 
 def test_scanning_one_ticket_of_a_party_lists_the_party(volunteer, session, party):
     body = perform(volunteer, code_of(party, 1), session).body
-    assert body["attendee"] == {"name": "Kenji +1", "position": 1, "party_size": 3, "registration_status": "confirmed"}
+    assert body["attendee"] == {
+        "name": "Kenji +1",
+        "position": 1,
+        "party_size": 3,
+        "registration_status": "confirmed",
+        "ticket_type": None,
+        "door_note": None,
+    }
     assert [(m["position"], m["checked_in"]) for m in body["party"]] == [(0, False), (1, True), (2, False)]
 
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -246,3 +247,22 @@ def test_every_demo_event_has_a_generated_cover_image():
         with Image.open(event.image.path) as image:
             assert image.size == (1200, 630) and image.format == "JPEG"
         assert all(event.title.get(code) and event.summary.get(code) for code in LANGUAGES)
+
+
+@pytest.mark.django_db
+def test_dumpling_evening_has_standard_and_student_types_and_the_demo10_code():
+    run_demo_data()
+
+    event = Event.objects.get(slug="chaoyang-dumpling-making-evening")
+    types = {t.name["en"]: t for t in event.ticket_types.all()}
+    assert set(types) == {"Standard", "Student"}
+    assert types["Standard"].price == 120 and types["Student"].price == 80
+    assert all(types["Student"].door_note.get(code) for code in LANGUAGES)
+    code = event.promo_codes.get(code="DEMO10")
+    assert (code.discount, code.value) == ("percent", 10)
+    # The residents the demo registers came with both types, and some with the code.
+    registrations = event.registrations.all()
+    assert {line.ticket_type_id for r in registrations for line in r.lines.all()} == {t.pk for t in types.values()}
+    with_code = registrations.filter(promo_code=code).first()
+    assert with_code is not None
+    assert with_code.amount_due == sum(line.unit_price for line in with_code.lines.all()) * Decimal("0.9")

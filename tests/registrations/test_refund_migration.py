@@ -1,4 +1,4 @@
-"""registrations/0009: refunds kept on the payment (main's sweeper) become Refund rows, and a
+"""registrations/0011: refunds kept on the payment (main's sweeper) become Refund rows, and a
 pending one keeps the idempotency key Stripe may already have seen (no second refund)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("registrations", "0007_payment_refund_sweep")]
+BEFORE = [("registrations", "0010_verbose_names")]
 
 
 @pytest.mark.django_db(transaction=True)

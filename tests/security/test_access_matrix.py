@@ -172,6 +172,13 @@ def build_world() -> SimpleNamespace:
         email="voice.writer@example.org",
         text="A resident's unpublished question about the flat upstairs.",
     )
+
+    # --- tickets ---
+    from events.models import PromoCode, TicketType
+
+    w.ticket_type = TicketType.objects.create(event=w.event, name={"en": "Standard"}, price=0)
+    w.spare_type = TicketType.objects.create(event=w.event, name={"en": "Spare"}, price=0, position=1, hidden=True)
+    w.promo_code = PromoCode.objects.create(organization=w.org, event=w.event, code="TEA10", value=10)
     return w
 
 
@@ -1752,6 +1759,84 @@ DESK_ROWS += [
         "organizer",
         "302 302 302 403 403 302 404 302",
         body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+]
+
+# --- tickets: the event's Tickets tab (ticket types and codes) ---
+
+
+def desk_ticket_type_body(w, prefix="type-"):
+    return {
+        f"{prefix}name_en": "Student",
+        f"{prefix}price": "30",
+        f"{prefix}min_per_registration": "0",
+        f"{prefix}position": "2",
+        "add_type": "1",
+    }
+
+
+def desk_code_body(w, prefix="code-"):
+    return {f"{prefix}code": "NEW5", f"{prefix}discount": "percent", f"{prefix}value": "5", f"{prefix}active": "on"}
+
+
+DESK_ROWS += [
+    Row("GET", D + "tickets/", const("/organizer/events/tea-evening/tickets/"), "organizer", DESK, owner="200"),
+    Row(
+        "POST",
+        D + "tickets/",
+        const("/organizer/events/tea-evening/tickets/"),
+        "organizer",
+        DESK_WRITE,
+        body=desk_ticket_type_body,
+        form=True,
+        owner="302",
+        note="adds a ticket type (``add_code`` adds a code the same way)",
+    ),
+    Row(
+        "GET",
+        D + "tickets/types/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/tickets/types/{w.ticket_type.pk}/",
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        D + "tickets/types/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/tickets/types/{w.ticket_type.pk}/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {k: v for k, v in desk_ticket_type_body(w).items() if k != "add_type"},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "POST",
+        D + "tickets/types/<int:pk>/delete/",
+        lambda w, r: f"/organizer/events/tea-evening/tickets/types/{w.spare_type.pk}/delete/",
+        "organizer",
+        DESK_WRITE,
+        body=lambda w: {},
+        form=True,
+        owner="302",
+    ),
+    Row(
+        "GET",
+        D + "tickets/codes/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/tickets/codes/{w.promo_code.pk}/",
+        "organizer",
+        DESK,
+        owner="200",
+    ),
+    Row(
+        "POST",
+        D + "tickets/codes/<int:pk>/",
+        lambda w, r: f"/organizer/events/tea-evening/tickets/codes/{w.promo_code.pk}/",
+        "organizer",
+        DESK_WRITE,
+        body=desk_code_body,
         form=True,
         owner="302",
     ),

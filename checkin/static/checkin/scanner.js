@@ -547,6 +547,12 @@
     $("result-verdict").textContent = verdictText(answer);
     $("result-name").textContent = answer.attendee ? answer.attendee.name : "";
     $("result-party").textContent = partyText(answer.attendee);
+    const ticketType = answer.attendee && answer.attendee.ticket_type;
+    $("result-ticket-type").textContent = ticketType ? fmt(gettext("Ticket: %(type)s"), { type: ticketType }) : "";
+    $("result-ticket-type").hidden = !ticketType;
+    const doorNote = answer.attendee && answer.attendee.door_note;
+    $("result-door-note").textContent = doorNote || "";
+    $("result-door-note").hidden = !doorNote;
     $("result-message").textContent = answer.message || "";
 
     const answersNode = $("result-answers");

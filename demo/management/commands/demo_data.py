@@ -27,7 +27,8 @@ from django.utils import timezone
 from demo.board import load_board
 from demo.showcase import Showcase, demo_urls, load_showcase, quiet_demo_mail
 from demo.voices import load_voices
-from events.models import Event, Question, Session
+from events import ticketing
+from events.models import Event, Question, Session, TicketType
 from events.recurrence import localize
 from events.services import event_create, event_publish, session_create, sessions_generate
 from organizations.models import Category, Membership, Organization, Venue
@@ -244,6 +245,25 @@ class DemoEvent:
     # "Confirm your email to keep the seat" (set after the demo residents are registered, so they stay confirmed).
     email_confirm_minutes: int = 0
     open_holds_per_domain: int = 0
+
+
+# Ticket types and codes beyond each event's one Standard type (tickets).
+DEMO_TICKETS = {
+    "chaoyang-dumpling-making-evening": {
+        "types": [
+            {
+                "name": {"en": "Student", "zh-hans": "学生票", "ja": "学生"},
+                "price": Decimal("80"),
+                "door_note": {
+                    "en": "Bring your student card",
+                    "zh-hans": "请携带学生证",
+                    "ja": "学生証をお持ちください",
+                },
+            },
+        ],
+        "codes": [{"code": "DEMO10", "discount": "percent", "value": Decimal("10")}],
+    },
+}
 
 
 def demo_events(cal: Calendar) -> list[DemoEvent]:
@@ -638,6 +658,7 @@ class Command(BaseCommand):
                 )
             for position, question in enumerate(spec.questions):
                 Question.objects.create(event=event, position=position, **question)
+            self._ticket_types(event=event, owner=owner)
             if spec.publish:
                 event_publish(user=owner, event=event)
                 if event.price > 0:
@@ -651,6 +672,17 @@ class Command(BaseCommand):
                         open_holds_per_domain=spec.open_holds_per_domain,
                     )
         return venues, categories
+
+    def _ticket_types(self, *, event: Event, owner) -> None:
+        """The dumpling evening has two prices and a code (issue 15's demo): Standard (its price),
+        Student (less, the card checked at the door), and DEMO10 for 10 % off."""
+        if event.slug not in DEMO_TICKETS:
+            return
+        spec = DEMO_TICKETS[event.slug]
+        for position, fields in enumerate(spec["types"], start=1):
+            ticketing.ticket_type_save(user=owner, event=event, position=position, **fields)
+        for code in spec["codes"]:
+            ticketing.promo_code_save(user=owner, organization=event.organization, event=event, **code)
 
     def _register_people(self, *, event: Event, spec) -> None:
         """Residents from the demo list register as the site would: a full event gets a waiting list."""
@@ -666,6 +698,17 @@ class Command(BaseCommand):
                 elif question["key"] == "wheelchair_seat":
                     answers["wheelchair_seat"] = index % 9 == 0
             guests = ["Mia Schulz", "Leo Schulz"] if index == 0 and event.max_guests >= 2 else []
+            types = list(TicketType.objects.filter(event=event).order_by("position", "pk"))
+            ticket = {}
+            if len(types) > 1:  # some come as students, a few with the demo code
+                ticket["ticket_type"] = types[1].pk if index % 3 == 1 else types[0].pk
+                if guests:
+                    guests = [
+                        {"name": guests[0], "ticket_type": types[0].pk},
+                        {"name": guests[1], "ticket_type": types[1].pk},
+                    ]
+                if index % 4 == 2:
+                    ticket["code"] = DEMO_TICKETS.get(event.slug, {}).get("codes", [{}])[0].get("code")
             registration_create(
                 event_id=event.pk,
                 name=name,
@@ -675,6 +718,7 @@ class Command(BaseCommand):
                 consents={"privacy": True},
                 guests=guests,
                 pay_at_door=event.price > 0,
+                **ticket,
             )
 
     def _print_summary(self, organization: Organization) -> None:
