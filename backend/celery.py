@@ -18,6 +18,7 @@ app.conf.imports = (
     "registrations.services.register",
     "registrations.services.payments",
     "notifications.sending",
+    "notifications.listsend",
     "notifications.services",
     "privacy.services",
 )
@@ -53,6 +54,8 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.sweep_notifications",
         "schedule": settings.NOTIFICATION_SWEEP_SECONDS,
     },
+    # List sending (notifications/listsend.py): lost preparations, chunks past their time or lease.
+    "sweep-list-messages": {"task": "notifications.tasks.sweep_list_messages", "schedule": 60.0},
     "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
     "send-feedback-requests": {"task": "notifications.tasks.send_feedback_requests", "schedule": 900.0},
     # Personal data: registrations of events over for ANONYMISE_AFTER_DAYS lose name, email, answers.

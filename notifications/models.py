@@ -36,6 +36,7 @@ class Notification(models.Model):
         MANAGE_LINK = "manage_link", _("Manage link")
         CALENDAR_FEED = "calendar_feed", _("Calendar subscription link")
         MY_REGISTRATIONS = "my_registrations", _("My registrations link")
+        SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm your subscription")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -44,8 +45,12 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (no longer relevant)")
 
+    # A message is about a registration, or (the subscription's confirmation) about a subscription.
     registration = models.ForeignKey(
-        "registrations.Registration", on_delete=models.CASCADE, related_name="notifications"
+        "registrations.Registration", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    subscription = models.ForeignKey(
+        "notifications.Subscription", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     session = models.ForeignKey(
         "events.Session", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
@@ -358,7 +363,11 @@ class ListDelivery(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["message", "email"], name="listdelivery_once_per_address")]
-        indexes = [models.Index(fields=["chunk", "status"], name="listdelivery_chunk_status")]
+        indexes = [
+            models.Index(fields=["chunk", "status"], name="listdelivery_chunk_status"),
+            # The sliding-window cap counts what was sent lately (notifications/listsend.Pacer).
+            models.Index(fields=["sent_at"], name="listdelivery_sent_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message} → {self.email} ({self.status})"
