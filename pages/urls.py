@@ -7,6 +7,7 @@ from pages.views import events as event_views
 from pages.views import my_registrations as my_views
 from pages.views import posters
 from pages.views import registrations as registration_views
+from pages.views import subscriptions as subscription_views
 
 urlpatterns = [
     path("", event_views.event_list, name="event-list"),
@@ -20,4 +21,17 @@ urlpatterns = [
     path("my/", my_views.my_registrations, name="my-registrations"),
     path("my/<str:token>/", my_views.my_registrations_list, name="my-registrations-list"),
     path("confirm/<str:token>/", confirm_views.confirm_email, name="confirm-email"),
+    # --- reach: subscriptions (notices, the Weekly Bulletin) ---
+    path("subscribe/", subscription_views.subscribe, name="subscribe"),
+    path("subscribe/confirm/<str:token>/", subscription_views.subscription_confirm, name="subscription-confirm"),
+    path(
+        "subscribe/preferences/<str:token>/",
+        subscription_views.subscription_preferences,
+        name="subscription-preferences",
+    ),
+    path(
+        "subscribe/unsubscribe/<str:token>/",
+        subscription_views.subscription_unsubscribe,
+        name="subscription-unsubscribe",
+    ),
 ]
