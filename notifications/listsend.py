@@ -173,7 +173,7 @@ def list_prepare(*, message_id: int) -> int:
     size = chunk_size()
     with transaction.atomic():
         message = (
-            ListMessage.objects.select_for_update()
+            ListMessage.objects.select_for_update(of=("self",))  # the notice is an outer join
             .filter(pk=message_id, status=ListMessage.Status.PREPARING)
             .select_related("notice")
             .first()
