@@ -33,19 +33,20 @@ RENDERED = {
         "subject": "Weekly Bulletin — Riverside Centre",
         "text": "This week: dumpling night, Chinese for beginners, road works on River Road.\n\n"
         "Your choices: [[preferences_url]]\nUnsubscribe: [[unsubscribe_url]]\n",
-        "html": '<h1>Weekly Bulletin</h1><p>This week: dumpling night, Chinese for beginners.</p>'
+        "html": "<h1>Weekly Bulletin</h1><p>This week: dumpling night, Chinese for beginners.</p>"
         '<p><a href="[[preferences_url]]">Your choices</a> · <a href="[[unsubscribe_url]]">Unsubscribe</a></p>',
     },
     "zh-hans": {
         "subject": "每周简报 — 河畔中心",
         "text": "本周：包饺子之夜、初级中文课、滨江路施工。\n\n偏好：[[preferences_url]]\n退订：[[unsubscribe_url]]\n",
-        "html": '<h1>每周简报</h1><p>本周：包饺子之夜、初级中文课。</p>'
+        "html": "<h1>每周简报</h1><p>本周：包饺子之夜、初级中文课。</p>"
         '<p><a href="[[preferences_url]]">偏好</a> · <a href="[[unsubscribe_url]]">退订</a></p>',
     },
     "ja": {
         "subject": "週刊ニュースレター — リバーサイド",
-        "text": "今週：餃子の夜、初級中国語、リバー通りの工事。\n\n設定：[[preferences_url]]\n配信停止：[[unsubscribe_url]]\n",
-        "html": '<h1>週刊ニュースレター</h1><p>今週：餃子の夜、初級中国語。</p>'
+        "text": "今週：餃子の夜、初級中国語、リバー通りの工事。\n\n"
+        "設定：[[preferences_url]]\n配信停止：[[unsubscribe_url]]\n",
+        "html": "<h1>週刊ニュースレター</h1><p>今週：餃子の夜、初級中国語。</p>"
         '<p><a href="[[preferences_url]]">設定</a> · <a href="[[unsubscribe_url]]">配信停止</a></p>',
     },
 }
@@ -131,7 +132,10 @@ def main() -> None:
             start = time.perf_counter()
             with transaction.atomic():
                 message = listsend.post(
-                    organization=organization, dedupe_key=f"bulletin:{bulletin.pk}", rendered=RENDERED, bulletin=bulletin
+                    organization=organization,
+                    dedupe_key=f"bulletin:{bulletin.pk}",
+                    rendered=RENDERED,
+                    bulletin=bulletin,
                 )
             deadline = start + args.timeout
             prepared_at = None
