@@ -19,6 +19,7 @@ app.conf.imports = (
     "registrations.services.payments",
     "registrations.services.refunds",
     "notifications.sending",
+    "notifications.listsend",
     "notifications.services",
     "privacy.services",
     "notifications.bulletins",  # board: the weekly bulletin's beat task
@@ -55,6 +56,8 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.sweep_notifications",
         "schedule": settings.NOTIFICATION_SWEEP_SECONDS,
     },
+    # List sending (notifications/listsend.py): lost preparations, chunks past their time or lease.
+    "sweep-list-messages": {"task": "notifications.tasks.sweep_list_messages", "schedule": 60.0},
     "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
     "send-feedback-requests": {"task": "notifications.tasks.send_feedback_requests", "schedule": 900.0},
     "send-certificates": {"task": "notifications.tasks.send_certificates", "schedule": 900.0},

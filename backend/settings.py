@@ -287,6 +287,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=60.0)
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.float("NOTIFICATION_SWEEP_GRACE_SECONDS", default=120.0)
 
+# List sending (notifications/listsend.py): recipients per chunk (one task, one SMTP connection),
+# how long a claimed chunk is its worker's before the sweeper resumes it, the pace per sending
+# process (messages per second, 0: as fast as the relay takes them), and a cap of messages per
+# sliding window across all workers for relays that limit senders (0: none).
+LIST_CHUNK_SIZE = env.int("LIST_CHUNK_SIZE", default=250)
+LIST_CHUNK_LEASE_SECONDS = env.float("LIST_CHUNK_LEASE_SECONDS", default=120.0)
+LIST_CHUNK_MAX_ATTEMPTS = env.int("LIST_CHUNK_MAX_ATTEMPTS", default=5)
+LIST_SEND_RATE = env.float("LIST_SEND_RATE", default=0.0)
+LIST_SEND_WINDOW_CAP = env.int("LIST_SEND_WINDOW_CAP", default=0)
+LIST_SEND_WINDOW_SECONDS = env.float("LIST_SEND_WINDOW_SECONDS", default=3600.0)
+# Permanent (5xx) failures after which an address gets no more list mail.
+LIST_SUPPRESS_AFTER = env.int("LIST_SUPPRESS_AFTER", default=3)
+
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Huiguan <noreply@huiguan.local>")

@@ -9,13 +9,15 @@ from rest_framework.views import APIView
 
 from common.exceptions import NotFound
 from common.i18n import active_language
-from notifications import notices, services
+from common.throttling import RegistrationPerEmailThrottle, RegistrationPerIPThrottle
+from notifications import notices, services, subscriptions
 from notifications.models import Feedback
 from notifications.serializers import (
     AnnouncementInputSerializer,
     AnnouncementSerializer,
     FeedbackInputSerializer,
     FeedbackSerializer,
+    SubscriptionInputSerializer,
 )
 from organizations.permissions import IsOrganizer
 from registrations.selectors import registration_for_request
@@ -73,3 +75,34 @@ class AnnouncementCreateApi(APIView):
             user=request.user, event_slugs=data["events"], subject=data["subject_i18n"], body=data["body_i18n"]
         )
         return Response(AnnouncementSerializer(announcement).data, status=status.HTTP_201_CREATED)
+
+
+# --- reach: subscriptions ---
+
+
+class SubscriptionCreateApi(APIView):
+    """Subscribe an address to notices and the Weekly Bulletin. Always 202 "check your inbox" for a
+    valid request, whether or not the address was already subscribed; nothing is sent but the
+    confirmation until its link is opened (double opt-in)."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [RegistrationPerIPThrottle, RegistrationPerEmailThrottle]
+
+    @extend_schema(request=SubscriptionInputSerializer, responses={202: None})
+    def post(self, request):
+        serializer = SubscriptionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        language = data.get("language") or active_language()
+        subscriptions.subscribe(
+            email=data["email"],
+            language=language,
+            all_organizations=(
+                data["all_organizations"] if data["all_organizations"] is not None else not data["organizations"]
+            ),
+            organizations=data["organizations"],
+            bulletin=data["bulletin"],
+            notice_categories=data.get("notice_categories"),
+            consent_language=active_language(),
+        )
+        return Response({"status": "check_your_inbox"}, status=status.HTTP_202_ACCEPTED)

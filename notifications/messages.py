@@ -32,6 +32,7 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar
 
 from common.i18n import normalize_language, pick
@@ -488,6 +489,8 @@ def build(notification: Notification, *, now: dt.datetime | None = None) -> Buil
     ``notification`` comes with ``NOTIFICATION_RELATED`` loaded (``select_related``).
     """
     now = now or timezone.now()
+    if notification.kind == Kind.SUBSCRIPTION_CONFIRM:
+        return _subscription_confirm(notification)
     registration = _load(notification)
     _check_relevant(notification, registration, now)
     # Resolved once, when the outbox row was written (outbox.reader_language), and used for every
@@ -520,4 +523,53 @@ def build(notification: Notification, *, now: dt.datetime | None = None) -> Buil
     message.attach_alternative(html, "text/html")
     for attachment in attachments:
         message.attach(attachment)
+    return Built(message=message, subject=subject)
+
+
+# --- subscriptions (no registration) ------------------------------------------------------------
+
+SUBSCRIPTION_CONFIRM_SUBJECT = _("Confirm your subscription to Huiguan")
+SUBSCRIPTION_CONFIRM_TEXT = _(
+    "Someone, probably you, asked to receive notices and the Weekly Bulletin from Huiguan at this address.\n\n"
+    "To confirm, open this link:\n%(confirm_url)s\n\n"
+    "If it was not you, ignore this email: nothing will be sent to you.\n\n"
+    "Your choices, at any time: %(preferences_url)s"
+)
+SUBSCRIPTION_CONFIRM_BUTTON = _("Confirm my subscription")
+
+
+def _subscription_confirm(notification: Notification) -> Built:
+    """The double opt-in email: the only message an unconfirmed address ever receives."""
+    from django.utils.html import escape, linebreaks
+
+    subscription = notification.subscription
+    if subscription is None:
+        raise Skip("subscription erased")
+    if subscription.confirmed_at is not None or subscription.unsubscribed_at is not None:
+        raise Skip("already confirmed or unsubscribed")
+    language = notification.language
+    base = settings.SITE_URL
+    confirm_url = base + reverse("pages:subscription-confirm", kwargs={"token": subscription.token})
+    preferences_url = base + reverse("pages:subscription-preferences", kwargs={"token": subscription.token})
+    with translation.override(language):
+        subject = str(SUBSCRIPTION_CONFIRM_SUBJECT)
+        text = str(SUBSCRIPTION_CONFIRM_TEXT) % {"confirm_url": confirm_url, "preferences_url": preferences_url}
+        button = str(SUBSCRIPTION_CONFIRM_BUTTON)
+    html = (
+        f'<!doctype html><html lang="{escape(language)}"><body>{linebreaks(escape(text))}'
+        f'<p><a href="{escape(confirm_url)}">{escape(button)}</a></p></body></html>'
+    )
+    message = RichEmail(
+        subject=subject,
+        body=_tidy(text),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers={
+            "Message-ID": message_id(notification),
+            "Auto-Submitted": "auto-generated",
+            "X-Huiguan-Notification": notification.kind,
+            "Content-Language": language,
+        },
+    )
+    message.attach_alternative(html, "text/html")
     return Built(message=message, subject=subject)

@@ -40,6 +40,7 @@ class Notification(models.Model):
         CERTIFICATE = "certificate", _("Certificate of completion")
         VOICE_RECEIVED = "voice_received", _("Comment received")
         VOICE_REPLY = "voice_reply", _("Answer to a comment")
+        SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm your subscription")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -48,7 +49,8 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (no longer relevant)")
 
-    # Empty for messages that are about no registration (the answer to a resident's comment).
+    # Empty for messages about no registration: the answer to a resident's comment, a
+    # subscription's confirmation.
     registration = models.ForeignKey(
         "registrations.Registration",
         verbose_name=_("registration"),
@@ -60,6 +62,14 @@ class Notification(models.Model):
     comment = models.ForeignKey(
         "voices.Comment",
         verbose_name=pgettext_lazy("voices", "comment"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    subscription = models.ForeignKey(
+        "notifications.Subscription",
+        verbose_name=_("subscription"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -436,7 +446,11 @@ class ListDelivery(models.Model):
         verbose_name_plural = _("list deliveries")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["message", "email"], name="listdelivery_once_per_address")]
-        indexes = [models.Index(fields=["chunk", "status"], name="listdelivery_chunk_status")]
+        indexes = [
+            models.Index(fields=["chunk", "status"], name="listdelivery_chunk_status"),
+            # The sliding-window cap counts what was sent lately (notifications/listsend.Pacer).
+            models.Index(fields=["sent_at"], name="listdelivery_sent_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message} → {self.email} ({self.status})"

@@ -218,3 +218,32 @@ def announcement_delivery(*, announcement_id: int) -> dict[str, int]:
     for status, n in rows:
         counts[status] = n
     return counts
+
+
+# --- reach: list messages ---
+
+
+def list_message_status(*, message_id: int) -> dict | None:
+    """A list message's progress for the desk: its status, recipients, and copies by outcome."""
+    from django.db.models import Count
+
+    from notifications.models import ListDelivery, ListMessage
+
+    message = ListMessage.objects.filter(pk=message_id).values("status", "recipient_count", "finished_at").first()
+    if message is None:
+        return None
+    counts = dict(
+        ListDelivery.objects.filter(message_id=message_id)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "status": message["status"],
+        "recipients": message["recipient_count"],
+        "sent": counts.get(ListDelivery.Status.SENT, 0),
+        "failed": counts.get(ListDelivery.Status.FAILED, 0),
+        "suppressed": counts.get(ListDelivery.Status.SUPPRESSED, 0),
+        "pending": counts.get(ListDelivery.Status.PENDING, 0),
+        "finished_at": message["finished_at"],
+    }

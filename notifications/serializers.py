@@ -1,8 +1,9 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from common.i18n import content_languages
 from common.serializers import TranslationsField
-from notifications.models import Announcement, Feedback
+from notifications.models import Announcement, Feedback, Notice
 
 
 class FeedbackInputSerializer(serializers.Serializer):
@@ -33,3 +34,35 @@ class AnnouncementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Announcement
         fields = ["id", "events", "subject_i18n", "body_i18n", "recipient_count", "created_at"]
+
+
+# --- reach: subscriptions ---
+
+
+class SubscriptionInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    language = serializers.ChoiceField(choices=content_languages(), required=False)
+    # Left out: everything, unless organizations are named.
+    all_organizations = serializers.BooleanField(required=False, allow_null=True, default=None)
+    organizations = serializers.ListField(
+        child=serializers.SlugField(max_length=100), required=False, default=list, max_length=200
+    )
+    bulletin = serializers.BooleanField(required=False, default=True)
+    notice_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Notice.Category.choices), required=False, max_length=10
+    )
+    consent = serializers.BooleanField()
+
+    def validate_consent(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Please agree to continue."))
+        return value
+
+    def validate_organizations(self, value: list[str]) -> list:
+        from organizations.models import Organization
+
+        found = {org.slug: org for org in Organization.objects.filter(slug__in=value)}
+        missing = [slug for slug in value if slug not in found]
+        if missing:
+            raise serializers.ValidationError(_("No such organization: %(slug)s") % {"slug": missing[0]})
+        return list(found.values())

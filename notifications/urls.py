@@ -10,4 +10,6 @@ urlpatterns = [
     path("feedback/<int:pk>/", views.feedback_form, name="feedback-form"),
     # board: the public notice board's API
     path("api/v1/notices/", board_api.NoticeListApi.as_view(), name="notice-list"),
+    # --- reach ---
+    path("api/v1/subscriptions/", apis.SubscriptionCreateApi.as_view(), name="subscriptions"),
 ]

@@ -129,6 +129,12 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
         # never the one posted, so a form sent back with errors is answerable.
         self.current_consent_version = shown["version"]
         self.fields["consent_version"] = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+        # Offered, never ticked for them; the address still confirms by email (double opt-in).
+        self.fields["subscribe"] = forms.BooleanField(
+            label=_("Also send me the city's notices and the Weekly Bulletin (you confirm by email first)."),
+            required=False,
+            initial=False,
+        )
 
     # --- fields ----------------------------------------------------------------------------------
 
@@ -365,3 +371,61 @@ class FapiaoForm(AccessibleFormMixin, forms.Form):
         max_length=30,
         help_text=_("The 18-character unified social credit code (统一社会信用代码)."),
     )
+
+
+class SubscriptionChoicesForm(AccessibleFormMixin, forms.Form):
+    """What a subscriber receives: language, organizations (or all), bulletin, notice categories."""
+
+    language = forms.ChoiceField(label=_("Language of the emails"), choices=())
+    all_organizations = forms.BooleanField(label=_("Everything published on this site"), required=False)
+    organizations = forms.MultipleChoiceField(
+        label=_("Or only these organizations"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    bulletin = forms.BooleanField(label=_("The Weekly Bulletin"), required=False)
+    notice_categories = forms.MultipleChoiceField(
+        label=_("Notices as they are posted"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+
+    def __init__(self, *args, language: str = "en", **kwargs):
+        from django.conf import settings
+
+        from common.pages import language_name
+        from notifications.models import Notice
+        from organizations.models import Organization
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(code, language_name(code)) for code, _name in settings.LANGUAGES]
+        self.fields["language"].initial = language
+        self.organizations = {str(org.pk): org for org in Organization.objects.order_by("pk")}
+        self.fields["organizations"].choices = [
+            (pk, pick(org.name, language)) for pk, org in self.organizations.items()
+        ]
+        self.fields["notice_categories"].choices = Notice.Category.choices
+
+    def choices(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "language": data["language"],
+            "all_organizations": data["all_organizations"] or not data["organizations"],
+            "organizations": [self.organizations[pk] for pk in data["organizations"]],
+            "bulletin": data["bulletin"],
+            "notice_categories": list(data["notice_categories"]),
+        }
+
+
+class SubscribeForm(SubscriptionChoicesForm):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    consent = forms.BooleanField(label=_("I agree"), required=True)
+
+    field_order = ["email", "language", "all_organizations", "organizations", "bulletin", "notice_categories"]
+
+    def __init__(self, *args, language: str = "en", **kwargs):
+        from notifications import subscriptions
+
+        super().__init__(*args, language=language, **kwargs)
+        shown = subscriptions.consent_text(language=language)
+        self.fields["consent"].label = shown["label"]
+        self.fields["consent"].help_text = shown["details"]
+        self.fields["all_organizations"].initial = True
+        self.fields["bulletin"].initial = True
+        self.fields["notice_categories"].initial = [value for value, _label in self.fields["notice_categories"].choices]

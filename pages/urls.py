@@ -8,6 +8,7 @@ from pages.views import events as event_views
 from pages.views import my_registrations as my_views
 from pages.views import posters
 from pages.views import registrations as registration_views
+from pages.views import subscriptions as subscription_views
 from pages.views import voices as voice_views
 
 urlpatterns = [
@@ -36,4 +37,21 @@ urlpatterns += [
     path("notices/feed/<str:language>.atom", board_views.notice_feed, name="notice-feed"),
     path("bulletin/", board_views.bulletin_list, name="bulletin-list"),
     path("bulletin/<int:pk>/", board_views.bulletin_detail, name="bulletin-detail"),
+]
+
+# Subscriptions to notices and the Weekly Bulletin (reach).
+urlpatterns += [
+    # --- reach: subscriptions (notices, the Weekly Bulletin) ---
+    path("subscribe/", subscription_views.subscribe, name="subscribe"),
+    path("subscribe/confirm/<str:token>/", subscription_views.subscription_confirm, name="subscription-confirm"),
+    path(
+        "subscribe/preferences/<str:token>/",
+        subscription_views.subscription_preferences,
+        name="subscription-preferences",
+    ),
+    path(
+        "subscribe/unsubscribe/<str:token>/",
+        subscription_views.subscription_unsubscribe,
+        name="subscription-unsubscribe",
+    ),
 ]

@@ -11,11 +11,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.i18n import active_language, pick
-from common.pages import lang_query, page_context, private_page
+from common.pages import lang_query, not_found, page_context, private_page
+from notifications import subscriptions
 from privacy import services
 from registrations.decorators import by_manage_token
 from registrations.models import Registration
@@ -62,3 +64,37 @@ def manage_erase(request: HttpRequest, registration: Registration) -> HttpRespon
         data_url=reverse("pages:manage-data", kwargs={"token": registration.manage_token}),
     )
     return render(request, "pages/manage_erase.html", context)
+
+
+# --- reach: a subscription's personal data (its private link proves the address) ------------------
+
+
+@private_page
+@require_http_methods(["GET"])
+def subscription_data(request: HttpRequest, token: str) -> HttpResponse:
+    """Download what we hold about one subscription as a JSON file."""
+    subscription = subscriptions.by_token(token)
+    if subscription is None:
+        return not_found(request)
+    data = {
+        "format": services.EXPORT_FORMAT,
+        "generated_at": timezone.now().isoformat(),
+        "subscription": subscriptions.subscription_export(subscription=subscription),
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="huiguan-subscription.json"'
+    return response
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+def subscription_erase(request: HttpRequest, token: str) -> HttpResponse:
+    """GET explains and asks; POST (CSRF-checked) removes the subscriber everywhere."""
+    subscription = subscriptions.by_token(token)
+    if subscription is None:
+        return not_found(request)
+    if request.method == "POST":
+        subscriptions.subscription_erase(subscription_id=subscription.pk)
+        messages.success(request, _("Your subscription and its data have been erased."))
+        return redirect(reverse("pages:subscribe") + lang_query(request))
+    return render(request, "pages/subscription_erase.html", page_context(request, subscription=subscription))

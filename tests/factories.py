@@ -165,3 +165,30 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     session = factory.LazyAttribute(lambda o: o.ticket.registration.event.sessions.order_by("starts_at").first())
     scanned_at = factory.LazyFunction(timezone.now)
     nonce = factory.Faker("uuid4", cast_to=None)
+
+
+# --- reach: subscribers and notices ---
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """A confirmed subscriber of everything (pass confirmed_at=None for one still to confirm)."""
+
+    class Meta:
+        model = "notifications.Subscription"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    language = "en"
+    token = factory.Sequence(lambda n: f"test-token-{n:06d}-xxxxxxxxxxxxxxxxxxxx")
+    notice_categories = factory.LazyFunction(lambda: ["policy", "service", "works", "safety", "event"])
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class NoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notice"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    category = "works"
+    title = factory.LazyFunction(lambda: {"en": "Road works", "zh-hans": "道路施工", "ja": "道路工事"})
+    body = factory.LazyFunction(lambda: {"en": "Closed.", "zh-hans": "封闭。", "ja": "通行止め。"})
+    status = "published"

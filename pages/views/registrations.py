@@ -30,6 +30,7 @@ from common.throttling import (
     too_many_requests,
 )
 from events.models import Event, Question, Session
+from notifications import subscriptions
 from pages import presentation
 from pages.forms import FapiaoForm, RegistrationForm
 from pages.views.events import VenueView, event_page, get_event, refund_policy_view, session_views
@@ -90,6 +91,8 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:  # RegistrationClosed, PaymentUnavailable
             form.add_error(None, exc.message)
         else:
+            if form.cleaned_data.get("subscribe"):
+                subscriptions.subscribe(email=registration.email, language=language, consent_language=language)
             messages.success(request, _("Thank you for registering. Keep the link to this page: it is yours alone."))
             return redirect(manage_page_url(request, registration))
     return event_page(request, event=event, form=form)

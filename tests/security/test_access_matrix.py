@@ -159,6 +159,16 @@ def build_world() -> SimpleNamespace:
         registration=w.bob, company_name="Bob Hiddenname Trading", taxpayer_id="91350100M000100Y43"
     )
 
+    # --- reach: Alice's and Bob's subscriptions (each one's private link) ---
+    from notifications.models import Subscription
+
+    w.subs = {
+        role: Subscription.objects.create(
+            email=person.email, language="en", token=f"sub-{role}-" + "s" * 40, confirmed_at=timezone.now()
+        )
+        for role, person in (("att", w.alice), ("oth", w.bob))
+    }
+
     w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     w.carol = RegistrationFactory(event=w.event2, name="Carol Privatename", email="carol.private@example.org")
 
@@ -221,6 +231,7 @@ def snapshot() -> dict:
         "notifications.Feedback",
         "notifications.Announcement",
         "notifications.Notification",
+        "notifications.Subscription",
         "organizations.ApiToken",
         "authtoken.Token",
         "notifications.Notice",  # board
@@ -1842,6 +1853,104 @@ DESK_ROWS += [
     ),
 ]
 ROWS += DESK_ROWS
+
+
+# --- reach: subscriptions (private link = the subscription's token) ---
+
+
+def sub_token(w, role: str) -> str:
+    sub = w.subs.get(role)
+    return sub.token if sub else "guessed-" + "x" * 40
+
+
+ROWS += [
+    Row("GET", "subscribe/", const("/subscribe/"), "public", "200 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        "subscribe/",
+        const("/subscribe/"),
+        "public",
+        "200 200 200 200 200 200 200 200",
+        body=lambda w: {"email": "someone.new@example.org", "language": "en", "consent": "on"},
+        form=True,
+        note="the same answer for any address; only a confirmation link is mailed",
+    ),
+    Row(
+        "POST",
+        R + "subscriptions/",
+        const("/api/v1/subscriptions/"),
+        "public",
+        "202 202 202 202 202 202 202 202",
+        body=lambda w: {"email": "someone.new@example.org", "consent": True},
+        note="never says whether the address is subscribed",
+    ),
+    Row(
+        "GET",
+        "subscribe/confirm/<str:token>/",
+        lambda w, r: f"/subscribe/confirm/{sub_token(w, r)}/",
+        "attendee",
+        "404 3xx 3xx 404 404 404 404 404",
+        note="Bob's link confirms Bob",
+    ),
+    Row(
+        "GET",
+        "subscribe/preferences/<str:token>/",
+        lambda w, r: f"/subscribe/preferences/{sub_token(w, r)}/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "subscribe/preferences/<str:token>/",
+        lambda w, r: f"/subscribe/preferences/{sub_token(w, r)}/",
+        "attendee",
+        "404 3xx 3xx 404 404 404 404 404",
+        body=lambda w: {"language": "ja", "bulletin": "on"},
+        form=True,
+    ),
+    Row(
+        "GET",
+        "subscribe/unsubscribe/<str:token>/",
+        lambda w, r: f"/subscribe/unsubscribe/{sub_token(w, r)}/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+        note="a GET only asks",
+    ),
+    Row(
+        "POST",
+        "subscribe/unsubscribe/<str:token>/",
+        lambda w, r: f"/subscribe/unsubscribe/{sub_token(w, r)}/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+        body=lambda w: {"List-Unsubscribe": "One-Click"},
+        form=True,
+        note="RFC 8058 one-click: no CSRF token, no login; the link is the proof",
+    ),
+    Row(
+        "GET",
+        "subscribe/preferences/<str:token>/data.json",
+        lambda w, r: f"/subscribe/preferences/{sub_token(w, r)}/data.json",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+    ),
+    Row(
+        "GET",
+        "subscribe/preferences/<str:token>/erase/",
+        lambda w, r: f"/subscribe/preferences/{sub_token(w, r)}/erase/",
+        "attendee",
+        "404 200 200 404 404 404 404 404",
+    ),
+    Row(
+        "POST",
+        "subscribe/preferences/<str:token>/erase/",
+        lambda w, r: f"/subscribe/preferences/{sub_token(w, r)}/erase/",
+        "attendee",
+        "404 3xx 3xx 404 404 404 404 404",
+        body=lambda w: {},
+        form=True,
+        note="Bob's link erases Bob's subscription",
+    ),
+]
 
 
 # --- the admin: every ModelAdmin's list, and the change page of one of Alice's organization's rows ------
