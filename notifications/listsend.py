@@ -207,6 +207,8 @@ def list_prepare(*, message_id: int) -> int:
             recipient_count=count,
             finished_at=timezone.now() if done else None,
         )
+        if done:
+            _mark_bulletin_sent(message_id=message_id)
 
         def queue_chunks() -> None:
             for pk in chunk_ids:
@@ -559,10 +561,20 @@ def _finish_chunk(chunk: ListChunk, *, sent: int, failed: int) -> ChunkOutcome:
         status=ListChunk.Status.DONE, finished_at=now
     )
     if not ListChunk.objects.filter(message_id=chunk.message_id).exclude(status=ListChunk.Status.DONE).exists():
-        ListMessage.objects.filter(pk=chunk.message_id, status=ListMessage.Status.SENDING).update(
+        finished = ListMessage.objects.filter(pk=chunk.message_id, status=ListMessage.Status.SENDING).update(
             status=ListMessage.Status.DONE, finished_at=now
         )
+        if finished:
+            _mark_bulletin_sent(message_id=chunk.message_id)
     return ChunkOutcome("done", sent=sent, failed=failed)
+
+
+def _mark_bulletin_sent(*, message_id: int) -> None:
+    """A bulletin issue is "sent" once its list message has gone to everyone (the desk and the
+    archive say so); a notice's message needs no mark of its own."""
+    Bulletin.objects.filter(list_messages__pk=message_id, status=Bulletin.Status.SENDING).update(
+        status=Bulletin.Status.SENT
+    )
 
 
 # --- the sweeper ----------------------------------------------------------------------------------

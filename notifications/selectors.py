@@ -247,3 +247,29 @@ def list_message_status(*, message_id: int) -> dict | None:
         "pending": counts.get(ListDelivery.Status.PENDING, 0),
         "finished_at": message["finished_at"],
     }
+
+
+def list_delivery_counts(*, notice_ids=(), bulletin_ids=()) -> dict[tuple[str, int], dict]:
+    """For the desk's lists: each notice's / bulletin issue's copies by outcome, in one query
+    however many rows the list shows. Keys are ``("notice", pk)`` and ``("bulletin", pk)``."""
+    from django.db.models import Count
+
+    from notifications.models import ListDelivery
+
+    found: dict[tuple[str, int], dict] = {}
+    if not notice_ids and not bulletin_ids:
+        return found
+    rows = (
+        ListDelivery.objects.filter(
+            Q(message__notice_id__in=list(notice_ids)) | Q(message__bulletin_id__in=list(bulletin_ids))
+        )
+        .values_list("message__notice_id", "message__bulletin_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for notice_id, bulletin_id, status, n in rows:
+        key = ("notice", notice_id) if notice_id is not None else ("bulletin", bulletin_id)
+        counts = found.setdefault(key, {"sent": 0, "failed": 0, "suppressed": 0, "pending": 0, "total": 0})
+        counts[status] = counts.get(status, 0) + n
+        counts["total"] += n
+    return found

@@ -19,6 +19,7 @@ from common.exceptions import DomainError, InvalidInput
 from common.i18n import content_languages
 from common.pages import language_name
 from notifications import board, bulletins
+from notifications import selectors as notification_selectors
 from notifications.models import Bulletin, Notice
 from organizations import access
 from organizer.notice_forms import DeskNoticeForm
@@ -41,9 +42,11 @@ def managed_notice(request: HttpRequest, pk: int) -> Notice:
 @desk_page
 def notice_list(request: HttpRequest) -> HttpResponse:
     notices = list(managed_notices(request).order_by("-updated_at", "-id")[:200])
+    deliveries = notification_selectors.list_delivery_counts(notice_ids=[notice.pk for notice in notices])
     rows = [
         {
             "notice": notice,
+            "delivery": deliveries.get(("notice", notice.pk)),
             "title": notice.title.get(request.LANGUAGE_CODE) or str(notice),
             "languages": board.written_languages(notice),
             "missing": [code for code in content_languages() if code not in board.written_languages(notice)],
@@ -180,6 +183,10 @@ def bulletin_page(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         week, when = bulletins.next_issue(organization=organization, now=now)
         contents = bulletins.bulletin_render(organization=organization, week_start=week, now=now)
+        past = list(Bulletin.objects.filter(organization=organization).order_by("-week_start")[:10])
+        deliveries = notification_selectors.list_delivery_counts(bulletin_ids=[bulletin.pk for bulletin in past])
+        for bulletin in past:
+            bulletin.delivery = deliveries.get(("bulletin", bulletin.pk))
         language = request.GET.get("preview") if request.GET.get("preview") in contents else request.LANGUAGE_CODE
         if language not in contents:
             language = content_languages()[0]
@@ -193,7 +200,7 @@ def bulletin_page(request: HttpRequest) -> HttpResponse:
             language=language,
             subject=contents[language]["subject"],
             page=contents[language]["page"],
-            past=Bulletin.objects.filter(organization=organization).order_by("-week_start")[:10],
+            past=past,
         )
         with timezone.override(bulletins.organization_zone(organization)):  # its time, on its clock
             return desk_render(request, "organizer/bulletin.html", context)
