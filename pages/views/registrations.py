@@ -285,6 +285,8 @@ def _money_context(registration: Registration, *, anonymised: bool) -> dict:
         receipt.url = reverse("pages:manage-receipt", kwargs={"token": token, "number": receipt.number})
     fapiao = getattr(registration, "fapiao_request", None) if registration.pk else None
     return {
+        # What the party pays for, seat by seat (ticket types, a code's discount): the bill.
+        "charge_lines": selectors.charge_lines(registration, language=active_language()),
         "receipts": receipts,
         "refunds": list(selectors.registration_refunds(registration=registration)),
         "fapiao": fapiao,

@@ -87,3 +87,17 @@ def test_a_single_type_event_keeps_the_old_form(db):
     response = Client().post(f"/events/{event.slug}/register/", data(guests="Li Na\nChen Bo"))
     assert response.status_code == 302
     assert Registration.objects.get().party_size == 3
+
+
+def test_the_manage_page_shows_the_seats_bill_in_the_readers_language(dumplings, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    event, standard, student, crew = dumplings
+    Client().post(
+        f"/events/{event.slug}/register/",
+        data(ticket_type=standard.pk, guest_0_name="Li Na", guest_0_type=student.pk, code="DEMO10"),
+    )
+    registration = Registration.objects.get()
+    page = text(Client(headers={"accept-language": "zh-hans"}).get(f"/manage/{registration.manage_token}/"))
+    assert "您的座位" in page
+    assert "标准票" in page and "学生票" in page
+    assert "72 CNY" in page and "45 CNY" in page and "117 CNY" in page  # each seat less 10 %, and the total
