@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -72,3 +73,21 @@ def manage_token(body: dict) -> str:
 
 def cancel_via_api(api_client, body: dict):
     return api_client.delete(f"/api/v1/registrations/{body['id']}/", HTTP_X_MANAGE_TOKEN=manage_token(body))
+
+
+# --- browser tests ---------------------------------------------------------------------------------
+
+AXE = Path(__file__).resolve().parent / "browser" / "vendor" / "axe-4.10.3.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, *, wcag_aa_only: bool = True) -> list[dict]:
+    """axe-core's violations on the page as shown (the context needs ``bypass_csp=True``: axe is
+    injected as a script): WCAG 2.1 A/AA rules, or every rule with ``wcag_aa_only=False``."""
+    page.add_script_tag(path=str(AXE))
+    options = {"runOnly": {"type": "tag", "values": WCAG_AA}} if wcag_aa_only else {"resultTypes": ["violations"]}
+    result = page.evaluate("(options) => axe.run(document, options)", options)
+    return [
+        {"id": v["id"], "impact": v.get("impact"), "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]

@@ -6,7 +6,6 @@ A/AA violation on any of them. Nothing may overflow the phone's width."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,20 +15,12 @@ from notifications.models import Notice
 from organizations.models import Membership
 from tests.browser.conftest import PHONE, logged_in, screenshot
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, SessionFactory, UserFactory
+from tests.helpers import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.10.3.min.js"
 # English words of these screens that must not show through in the chosen language.
 ENGLISH = ["Notice board", "Current notices", "Weekly Bulletin", "Urgent", "Valid from", "Preview", "Category"]
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
 def board_world():

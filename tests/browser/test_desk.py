@@ -6,7 +6,6 @@ tests/browser/vendor) checks the desk's pages for WCAG 2.1 A/AA violations."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,12 +14,12 @@ from events.models import Event
 from organizations.models import Membership
 from tests.browser.conftest import CHROMIUM, logged_in, screenshot  # noqa: F401
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, UserFactory, VenueFactory
+from tests.helpers import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.10.3.min.js"
 TEXTS = {
     "zh-hans": {"title_zh-hans": "书法入门", "title_en": "Calligraphy for beginners", "summary_zh-hans": "笔和墨"},
     "ja": {"title_ja": "書道入門", "title_en": "Calligraphy for beginners", "summary_ja": "筆と墨"},
@@ -128,14 +127,6 @@ def test_create_a_course_preview_publish_and_find_it(browser, live_site, languag
     finally:
         context.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "ja"])

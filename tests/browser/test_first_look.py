@@ -11,7 +11,6 @@ no violations on the pages this issue added or rebuilt.
 from __future__ import annotations
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -22,10 +21,10 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,  # noqa: F401 - the harness, for readers
     screenshot,
 )
+from tests.helpers import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.10.3.min.js"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 LOCALES = {"en": "en-US", "zh-hans": "zh-CN", "ja": "ja-JP"}
 TODAY = "chaoyang-newcomers-welcome-afternoon"
@@ -56,19 +55,10 @@ class Audit:
         self.page.goto(url)
         if then is not None:
             then(self.page)
-        return axe_violations(self.page)
+        return axe_violations(self.page, wcag_aa_only=False)
 
     def close(self) -> None:
         self.context.close()
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
-        " return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})); }"
-    )
-    return result
 
 
 def submit_with_a_mistake(page) -> None:

@@ -4,28 +4,18 @@ and axe-core (vendored) finds no WCAG 2.1 AA violation. Screenshots in test-arti
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core import mail
 
 from notifications.models import Subscription
 from tests.browser.conftest import screenshot
 from tests.factories import OrganizationFactory
+from tests.helpers import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.10.3.min.js"
 ENGLISH = ["Subscribe to notices", "Weekly Bulletin", "Language of the emails", "Check your inbox", "Policy", "Safety"]
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "ja"])

@@ -6,21 +6,19 @@ violation (axe-core) and nothing wider than the phone. Screenshots: test-artifac
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core import mail
 
 from organizations.models import Membership
 from tests.browser.conftest import logged_in, screenshot
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.helpers import axe_violations
 from voices import services
 from voices.models import Comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.10.3.min.js"
 # English words of these screens that must not show through in the chosen language.
 ENGLISH = ["Comments and demands", "Office", "Your message", "Topic", "Status", "Answer", "Publish", "Preview"]
 TEXTS = {
@@ -37,14 +35,6 @@ TEXTS = {
         "reply_subject": "お問い合わせへの回答",
     },
 }
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
 
 def no_english(page) -> None:
