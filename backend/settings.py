@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "QuestionKindEnum": "events.models.Question.Kind",
         "RegistrationStatusEnum": "registrations.models.Registration.Status",
         "ContentLanguageEnum": "common.i18n.CONTENT_LANGUAGE_CHOICES",
+        "NoticeCategoryEnum": "notifications.models.Notice.Category",
     },
 }
 

@@ -130,6 +130,18 @@ def ticket_types_offered(*, event: Event, code_text: str | None = None) -> list[
     return [t for t in types if not t.hidden or t.pk in unlocked]
 
 
+def event_takes_codes(*, event: Event, now=None) -> bool:
+    """Whether the registration form should ask for a code: the event, or its organization for
+    all its events, has a code that is active and not yet expired."""
+    now = now or timezone.now()
+    return (
+        PromoCode.objects.filter(organization_id=event.organization_id, active=True)
+        .filter(Q(event__isnull=True) | Q(event_id=event.pk))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .exists()
+    )
+
+
 def ticket_type_seats_left(*, event: Event, ticket_type: TicketType) -> int:
     """Seats left of a type: the event's free seats, within the type's quota (``taken`` annotated)."""
     left = event.seats_left

@@ -11,7 +11,7 @@ from checkin import completion
 from checkin.models import CheckIn
 from common.i18n import normalize_language
 from events.models import Event, Session
-from notifications.models import Notification
+from notifications.models import ListDelivery, ListMessage, Notification
 from registrations.models import Registration, Ticket
 
 MAX_REMINDER_HOURS = 168  # Event.reminder_hours is capped there
@@ -225,10 +225,6 @@ def announcement_delivery(*, announcement_id: int) -> dict[str, int]:
 
 def list_message_status(*, message_id: int) -> dict | None:
     """A list message's progress for the desk: its status, recipients, and copies by outcome."""
-    from django.db.models import Count
-
-    from notifications.models import ListDelivery, ListMessage
-
     message = ListMessage.objects.filter(pk=message_id).values("status", "recipient_count", "finished_at").first()
     if message is None:
         return None
@@ -252,10 +248,6 @@ def list_message_status(*, message_id: int) -> dict | None:
 def list_delivery_counts(*, notice_ids=(), bulletin_ids=()) -> dict[tuple[str, int], dict]:
     """For the desk's lists: each notice's / bulletin issue's copies by outcome, in one query
     however many rows the list shows. Keys are ``("notice", pk)`` and ``("bulletin", pk)``."""
-    from django.db.models import Count
-
-    from notifications.models import ListDelivery
-
     found: dict[tuple[str, int], dict] = {}
     if not notice_ids and not bulletin_ids:
         return found

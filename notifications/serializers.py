@@ -4,6 +4,7 @@ from rest_framework import serializers
 from common.i18n import content_languages
 from common.serializers import TranslationsField
 from notifications.models import Announcement, Feedback, Notice
+from organizations.models import Organization
 
 
 class FeedbackInputSerializer(serializers.Serializer):
@@ -59,8 +60,6 @@ class SubscriptionInputSerializer(serializers.Serializer):
         return value
 
     def validate_organizations(self, value: list[str]) -> list:
-        from organizations.models import Organization
-
         found = {org.slug: org for org in Organization.objects.filter(slug__in=value)}
         missing = [slug for slug in value if slug not in found]
         if missing:

@@ -18,7 +18,9 @@ from common.i18n import pick
 from common.names import clean_name
 from common.pages import language_name
 from events.models import Event, Question, TicketType
-from events.selectors import ticket_type_seats_left, ticket_types_offered
+from events.selectors import event_takes_codes, ticket_type_seats_left, ticket_types_offered
+from notifications import subscriptions
+from notifications.models import Notice
 from organizations.models import Organization
 from registrations import consent
 from voices.models import MAX_TEXT as VOICE_MAX_TEXT
@@ -85,6 +87,8 @@ class RegistrationForm(AccessibleFormMixin, forms.Form):
         for question in self.questions:
             self.fields[ANSWER_PREFIX + question.key] = self._question_field(question)
         self._ticket_type_fields(event, code_text)
+        if not code_text and not event_takes_codes(event=event):
+            del self.fields["code"]  # no code exists for this event: no box to wonder about
         if event.max_guests and self.per_seat_types:
             for i in range(event.max_guests):
                 self.fields[f"guest_{i}_name"] = forms.CharField(
@@ -387,12 +391,6 @@ class SubscriptionChoicesForm(AccessibleFormMixin, forms.Form):
     )
 
     def __init__(self, *args, language: str = "en", **kwargs):
-        from django.conf import settings
-
-        from common.pages import language_name
-        from notifications.models import Notice
-        from organizations.models import Organization
-
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [(code, language_name(code)) for code, _name in settings.LANGUAGES]
         self.fields["language"].initial = language
@@ -420,8 +418,6 @@ class SubscribeForm(SubscriptionChoicesForm):
     field_order = ["email", "language", "all_organizations", "organizations", "bulletin", "notice_categories"]
 
     def __init__(self, *args, language: str = "en", **kwargs):
-        from notifications import subscriptions
-
         super().__init__(*args, language=language, **kwargs)
         shown = subscriptions.consent_text(language=language)
         self.fields["consent"].label = shown["label"]

@@ -101,3 +101,11 @@ def test_the_manage_page_shows_the_seats_bill_in_the_readers_language(dumplings,
     assert "您的座位" in page
     assert "标准票" in page and "学生票" in page
     assert "72 CNY" in page and "45 CNY" in page and "117 CNY" in page  # each seat less 10 %, and the total
+
+
+def test_no_code_box_when_the_event_has_no_code(db):
+    event = EventFactory(slug="plain")
+    page = html(Client().get(f"/events/{event.slug}/"))
+    assert 'name="code"' not in page and 'name="apply_code"' not in page
+    PromoCodeFactory(event=None, organization=event.organization, code="ALLYEAR", discount="percent", value=5)
+    assert 'name="code"' in html(Client().get(f"/events/{event.slug}/"))  # an organization-wide code counts
