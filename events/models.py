@@ -306,7 +306,7 @@ class TicketType(TranslatedMixin, models.Model):
     (``registrations.services.pricing``). Hidden types are offered only with a code that unlocks them.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types", verbose_name=_("event"))
     name = models.JSONField(_("name"), default=dict)
     door_note = models.JSONField(
         _("note at the door"),
@@ -314,23 +314,37 @@ class TicketType(TranslatedMixin, models.Model):
         blank=True,
         help_text=_("Shown to volunteers when they scan the ticket, e.g. 'bring your student card'."),
     )
-    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"), verbose_name=_("price"))
     quota = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("At most this many seats of this type (empty: only the event's capacity).")
+        null=True,
+        blank=True,
+        help_text=_("At most this many seats of this type (empty: only the event's capacity)."),
+        verbose_name=_("quota (seats)"),
     )
-    on_sale_from = models.DateTimeField(null=True, blank=True)
-    on_sale_until = models.DateTimeField(null=True, blank=True, help_text=_("e.g. the end of the early-bird price."))
+    on_sale_from = models.DateTimeField(null=True, blank=True, verbose_name=_("On sale from"))
+    on_sale_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("e.g. the end of the early-bird price."), verbose_name=_("On sale until")
+    )
     min_per_registration = models.PositiveSmallIntegerField(
-        default=0, help_text=_("A registration that picks this type takes at least this many (0 or 1: no minimum).")
+        default=0,
+        help_text=_("A registration that picks this type takes at least this many (0 or 1: no minimum)."),
+        verbose_name=_("at least per registration"),
     )
     max_per_registration = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text=_("At most this many per registration (empty: no limit).")
+        null=True,
+        blank=True,
+        help_text=_("At most this many per registration (empty: no limit)."),
+        verbose_name=_("at most per registration"),
     )
-    hidden = models.BooleanField(default=False, help_text=_("Offered only with a code that unlocks it."))
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    hidden = models.BooleanField(
+        default=False, help_text=_("Offered only with a code that unlocks it."), verbose_name=_("Hidden")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="ticket_type_price_non_negative"),
@@ -371,7 +385,9 @@ class PromoCode(models.Model):
         PERCENT = "percent", _("Percentage off")
         AMOUNT = "amount", _("Amount off the registration")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="promo_codes")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="promo_codes", verbose_name=_("organization")
+    )
     event = models.ForeignKey(
         Event,
         on_delete=models.CASCADE,
@@ -379,20 +395,35 @@ class PromoCode(models.Model):
         blank=True,
         related_name="promo_codes",
         help_text=_("Empty: valid for every event of the organization."),
+        verbose_name=_("event"),
     )
-    code = models.CharField(max_length=40, help_text=_("What people type; letters and digits, not case-sensitive."))
-    discount = models.CharField(max_length=10, choices=Discount.choices, default=Discount.PERCENT)
+    code = models.CharField(
+        max_length=40, help_text=_("What people type; letters and digits, not case-sensitive."), verbose_name=_("Code")
+    )
+    discount = models.CharField(
+        max_length=10, choices=Discount.choices, default=Discount.PERCENT, verbose_name=_("kind of discount")
+    )
     value = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("0"), help_text=_("Percent (1–100) or amount off.")
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("Percent (1–100) or amount off."),
+        verbose_name=_("amount or percentage off"),
     )
-    unlocks = models.ManyToManyField(TicketType, blank=True, related_name="unlocked_by")
-    valid_from = models.DateTimeField(null=True, blank=True)
-    valid_until = models.DateTimeField(null=True, blank=True)
-    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text=_("Empty: no limit."))
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    unlocks = models.ManyToManyField(
+        TicketType, blank=True, related_name="unlocked_by", verbose_name=_("Unlocks hidden ticket types")
+    )
+    valid_from = models.DateTimeField(null=True, blank=True, verbose_name=_("Valid from"))
+    valid_until = models.DateTimeField(null=True, blank=True, verbose_name=_("Valid until"))
+    max_uses = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Empty: no limit."), verbose_name=_("maximum uses")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("Active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
         ordering = ["code", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="promo_code_unique_per_organization"),

@@ -91,7 +91,7 @@ class Registration(models.Model):
     )
     # The code typed at registration (its discount is on the lines); an active registration is one use.
     promo_code = models.ForeignKey(
-        PromoCode, on_delete=models.PROTECT, null=True, blank=True, related_name="registrations"
+        PromoCode, on_delete=models.PROTECT, null=True, blank=True, related_name="registrations", verbose_name=_("Code")
     )
 
     objects = RegistrationQuerySet.as_manager()
@@ -154,16 +154,24 @@ class RegistrationLine(models.Model):
     ``amount`` = ``unit_price`` - ``discount``; the registration's ``amount_due`` is their sum.
     """
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField(default=0)
-    ticket = models.OneToOneField(Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="line")
-    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
-    name = models.CharField(max_length=200)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
-    discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="lines", verbose_name=_("registration")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="line", verbose_name=_("ticket")
+    )
+    ticket_type = models.ForeignKey(
+        TicketType, on_delete=models.PROTECT, null=True, blank=True, related_name="lines", verbose_name=_("ticket type")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("unit price"))
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=0, verbose_name=_("Discount"))
+    amount = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("amount"))
 
     class Meta:
+        verbose_name = _("seat line")
+        verbose_name_plural = _("seat lines")
         ordering = ["registration_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["registration", "position"], name="registration_line_unique_position"),
@@ -257,23 +265,32 @@ class Refund(models.Model):
         NO_SEAT = "no_seat", _("Paid after the seat was gone")
         STRIPE_DASHBOARD = "stripe_dashboard", _("Refunded in Stripe's dashboard")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    note = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    stripe_refund_id = models.CharField(max_length=255, blank=True)
-    idempotency_key = models.CharField(max_length=100, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment"))
+    amount = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("amount"))
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status")
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_error = models.TextField(blank=True)
+    stripe_refund_id = models.CharField(max_length=255, blank=True, verbose_name=_("Stripe refund"))
+    idempotency_key = models.CharField(max_length=100, blank=True, verbose_name=_("idempotency key"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
@@ -296,9 +313,16 @@ class ReceiptCounter(models.Model):
     ``receipts.receipt_issue`` in the payment's transaction, so numbers have no gaps and no repeats."""
 
     organization = models.OneToOneField(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="receipt_counter"
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="receipt_counter",
+        verbose_name=_("organization"),
     )
-    last_number = models.PositiveIntegerField(default=0)
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number issued"))
+
+    class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
 
     def __str__(self) -> str:
         return f"receipts of {self.organization_id}: {self.last_number}"
@@ -307,20 +331,28 @@ class ReceiptCounter(models.Model):
 class Receipt(models.Model):
     """The receipt of one payment, numbered per organization; what it says is copied at issue time."""
 
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="receipts")
-    number = models.PositiveIntegerField()
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
-    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="receipts")
-    issued_at = models.DateTimeField()
-    language = models.CharField(max_length=10)
-    payer_name = models.CharField(max_length=200)
-    payer_email = models.EmailField(blank=True)
-    lines = models.JSONField(default=list)  # [{"description": {lang: text}, "quantity", "unit_price", "amount"}]
-    total = models.DecimalField(max_digits=10, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    method = models.CharField(max_length=10, choices=Payment.Provider.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="receipts", verbose_name=_("organization")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("receipt number"))
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt", verbose_name=_("payment"))
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("registration")
+    )
+    issued_at = models.DateTimeField(verbose_name=_("issued at"))
+    language = models.CharField(max_length=10, verbose_name=_("language"))
+    payer_name = models.CharField(max_length=200, verbose_name=_("payer"))
+    payer_email = models.EmailField(blank=True, verbose_name=_("payer's email"))
+    lines = models.JSONField(
+        default=list, verbose_name=_("lines")
+    )  # [{"description": {lang: text}, "quantity", "unit_price", "amount"}]
+    total = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("Total"))
+    currency = models.CharField(max_length=3, verbose_name=_("Currency"))
+    method = models.CharField(max_length=10, choices=Payment.Provider.choices, verbose_name=_("paid via"))
 
     class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
         ordering = ["organization", "number"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="receipt_number_unique_per_organization")
@@ -337,11 +369,17 @@ class Receipt(models.Model):
 class FapiaoRequest(models.Model):
     """A registrant asks for a fapiao (发票); the organizer issues it outside and ticks it off."""
 
-    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="fapiao_request")
-    company_name = models.CharField(max_length=200)
-    taxpayer_id = models.CharField(max_length=20)
-    created_at = models.DateTimeField(auto_now_add=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="fapiao_request", verbose_name=_("registration")
+    )
+    company_name = models.CharField(max_length=200, verbose_name=_("company name"))
+    taxpayer_id = models.CharField(max_length=20, verbose_name=_("Taxpayer ID"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    issued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("issued at"))
+
+    class Meta:
+        verbose_name = _("fapiao request")
+        verbose_name_plural = _("fapiao requests")
 
     def __str__(self) -> str:
         return f"fapiao for registration {self.registration_id}"
