@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HUIGUAN_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -258,6 +259,17 @@ CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# List mail (notifications/listsend.py) has its own queue, so a 100,000-copy bulletin never holds
+# up a confirmation or a refund. A plain worker consumes both queues (both are declared here); the
+# `list-worker` of docker/entrypoint.sh consumes only the lists, several chunks at once in threads
+# (a copy waits on the relay and on its committed mark, not on the CPU).
+LIST_QUEUE = "lists"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue(LIST_QUEUE))
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.prepare_list_message": {"queue": LIST_QUEUE},
+    "notifications.tasks.send_list_chunk": {"queue": LIST_QUEUE},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # When the broker connection drops (Redis restarting), let running tasks finish rather than
 # cancelling them (Celery 6 changes this default to True): a notification cancelled between its
@@ -289,9 +301,10 @@ NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=60.
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.float("NOTIFICATION_SWEEP_GRACE_SECONDS", default=120.0)
 
 # List sending (notifications/listsend.py): recipients per chunk (one task, one SMTP connection),
-# how long a claimed chunk is its worker's before the sweeper resumes it, the pace per sending
-# process (messages per second, 0: as fast as the relay takes them), and a cap of messages per
-# sliding window across all workers for relays that limit senders (0: none).
+# how long a claimed chunk is its worker's before the sweeper resumes it, the pace of each chunk
+# being sent (messages per second, 0: as fast as the relay takes them; a list worker sends
+# LIST_WORKER_THREADS chunks at once), and a cap of messages per sliding window across all
+# workers for relays that limit senders (0: none).
 LIST_CHUNK_SIZE = env.int("LIST_CHUNK_SIZE", default=250)
 LIST_CHUNK_LEASE_SECONDS = env.float("LIST_CHUNK_LEASE_SECONDS", default=120.0)
 LIST_CHUNK_MAX_ATTEMPTS = env.int("LIST_CHUNK_MAX_ATTEMPTS", default=5)

@@ -60,7 +60,16 @@ class Sink:
 
 
 @contextmanager
-def workers(count: int, *, database_url: str, smtp_port: int, log_dir: Path):
+def workers(
+    count: int,
+    *,
+    database_url: str,
+    smtp_port: int,
+    log_dir: Path,
+    pool: str = "solo",
+    concurrency: int = 1,
+    queues: str = "",
+):
     """``count`` worker processes with the production settings, on Redis, sending to the sink."""
     env = harness.base_env(
         database_url,
@@ -73,7 +82,11 @@ def workers(count: int, *, database_url: str, smtp_port: int, log_dir: Path):
     for index in range(count):
         log = log_dir / f"worker-{count}-{index}.log"
         logs.append(log)
-        command = [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool=solo", "-l", "warning"]
+        command = [sys.executable, "-m", "celery", "-A", "backend", "worker", f"--pool={pool}", "-l", "warning"]
+        if pool != "solo":
+            command += [f"--concurrency={concurrency}"]
+        if queues:
+            command += ["-Q", queues]
         command += ["-n", f"bench-{count}-{index}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with log.open("wb") as output:
             processes.append(

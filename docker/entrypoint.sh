@@ -27,6 +27,12 @@ case "${1:-}" in
         shift
         exec celery -A backend worker -l info "$@"
         ;;
+    list-worker)
+        shift
+        # List mail only (queue "lists"): several chunks at once, each over its own SMTP connection.
+        exec celery -A backend worker -l info -Q lists --pool=threads \
+            --concurrency="${LIST_WORKER_THREADS:-8}" "$@"
+        ;;
     beat)
         shift
         # The code tree is read-only for the app user: keep the schedule file in the var dir.

@@ -27,10 +27,10 @@ def test_healthz(client, db):
 def test_compose_stack_is_complete():
     compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"db", "redis", "web", "worker", "beat"} <= set(services)
-    for name in ("db", "redis", "web", "worker"):
+    assert {"db", "redis", "web", "worker", "list-worker", "beat"} <= set(services)
+    for name in ("db", "redis", "web", "worker", "list-worker"):
         assert services[name].get("healthcheck"), f"{name} has no healthcheck"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "list-worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -38,6 +38,21 @@ def test_compose_stack_is_complete():
         assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
     dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
     assert "gunicorn" in dockerfile and "USER" in dockerfile
+    # List mail on its own worker: the main one takes the default queue only.
+    assert services["worker"]["command"] == ["worker", "-Q", "celery"]
+    assert services["list-worker"]["command"] == ["list-worker"]
+    entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
+    assert "list-worker)" in entrypoint and "-Q lists --pool=threads" in entrypoint
+
+
+def test_list_mail_has_its_own_queue_and_a_plain_worker_consumes_both():
+    from backend.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "notifications.tasks.send_list_chunk")["queue"].name == "lists"
+    assert router.route({}, "notifications.tasks.prepare_list_message")["queue"].name == "lists"
+    assert router.route({}, "notifications.tasks.send_notification")["queue"].name == "celery"
+    assert {queue.name for queue in app.amqp.queues.values()} == {"celery", "lists"}  # no -Q: both
 
 
 def test_settings_refuse_to_start_without_secret_key_in_production():
