@@ -254,7 +254,7 @@ def notice_lock(notice: Notice) -> Notice:
     """The notice row, locked for the rest of the transaction (refuses to run outside one)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notice_lock() must run inside a transaction")
-    return Notice.objects.select_for_update().select_related("organization", "venue").get(pk=notice.pk)
+    return Notice.objects.select_for_update(of=("self",)).select_related("organization", "venue").get(pk=notice.pk)
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar
 
@@ -504,26 +505,47 @@ def build(notification: Notification, *, now: dt.datetime | None = None) -> Buil
         subject = _one_line(_render(notification.kind, "subject.txt", language, context))[:300]
         text = _tidy(_render(notification.kind, "txt", language, context))
         html = _render(notification.kind, "html", language, context)
-    headers = {
-        "Message-ID": message_id(notification),
-        "Auto-Submitted": "auto-generated",
-        "X-Huiguan-Notification": notification.kind,
-        "Content-Language": language,
-    }
-    organization = event.organization
+    message = transactional_email(
+        notification,
+        subject=subject,
+        text=text,
+        html=html,
+        reply_to=event.organization.contact_email,
+        inline_images=inline,
+    )
+    for attachment in attachments:
+        message.attach(attachment)
+    return Built(message=message, subject=subject)
+
+
+def transactional_email(
+    notification: Notification,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    reply_to: str = "",
+    inline_images: list[MIMEImage] | None = None,
+) -> RichEmail:
+    """One outbox row's email, whatever it is about: its recipient, the headers every
+    transactional message carries (its stable Message-ID, auto-generated, its kind and language)
+    and the HTML part. Attachments are the caller's."""
     message = RichEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        reply_to=[organization.contact_email] if organization.contact_email else None,
-        headers=headers,
-        inline_images=inline,
+        reply_to=[reply_to] if reply_to else None,
+        headers={
+            "Message-ID": message_id(notification),
+            "Auto-Submitted": "auto-generated",
+            "X-Huiguan-Notification": notification.kind,
+            "Content-Language": notification.language,
+        },
+        inline_images=inline_images,
     )
     message.attach_alternative(html, "text/html")
-    for attachment in attachments:
-        message.attach(attachment)
-    return Built(message=message, subject=subject)
+    return message
 
 
 # --- subscriptions (no registration) ------------------------------------------------------------
@@ -540,8 +562,6 @@ SUBSCRIPTION_CONFIRM_BUTTON = _("Confirm my subscription")
 
 def _subscription_confirm(notification: Notification) -> Built:
     """The double opt-in email: the only message an unconfirmed address ever receives."""
-    from django.utils.html import escape, linebreaks
-
     subscription = notification.subscription
     if subscription is None:
         raise Skip("subscription erased")
@@ -559,17 +579,5 @@ def _subscription_confirm(notification: Notification) -> Built:
         f'<!doctype html><html lang="{escape(language)}"><body>{linebreaks(escape(text))}'
         f'<p><a href="{escape(confirm_url)}">{escape(button)}</a></p></body></html>'
     )
-    message = RichEmail(
-        subject=subject,
-        body=_tidy(text),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.recipient],
-        headers={
-            "Message-ID": message_id(notification),
-            "Auto-Submitted": "auto-generated",
-            "X-Huiguan-Notification": notification.kind,
-            "Content-Language": language,
-        },
-    )
-    message.attach_alternative(html, "text/html")
+    message = transactional_email(notification, subject=subject, text=_tidy(text), html=html)
     return Built(message=message, subject=subject)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from common.i18n import pick
-from notifications.messages import Built, RichEmail, Skip, message_id
+from notifications.messages import Built, Skip, transactional_email
 from notifications.models import Notification
 
 Kind = Notification.Kind
@@ -71,18 +71,7 @@ def build(notification: Notification, *, now: dt.datetime | None = None) -> Buil
     subject, text, html = render(
         comment=comment, kind=notification.kind, language=language, reply=notification.params.get("reply", "")
     )
-    message = RichEmail(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.recipient],
-        reply_to=[organization.contact_email] if organization.contact_email else None,
-        headers={
-            "Message-ID": message_id(notification),
-            "Auto-Submitted": "auto-generated",
-            "X-Huiguan-Notification": notification.kind,
-            "Content-Language": language,
-        },
+    message = transactional_email(
+        notification, subject=subject, text=text, html=html, reply_to=organization.contact_email
     )
-    message.attach_alternative(html, "text/html")
     return Built(message=message, subject=subject)

@@ -137,16 +137,24 @@ def ticket_type_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form = DeskTicketTypeForm(
             request.POST or None, event=event, initial=DeskTicketTypeForm.initial_for(ticket_type), prefix="type"
         )
-        if request.method == "POST" and _save_type(request, event, form, ticket_type):
-            messages.success(request, _("Ticket type saved."))
-            return redirect("desk:event-tickets", slug=event.slug)
-        return desk_render(
+        saved = request.method == "POST" and _save_type(request, event, form, ticket_type)
+        return _edit_answer(
             request,
+            event,
+            saved,
+            _("Ticket type saved."),
             "organizer/ticket_type_form.html",
             {"form": form, "ticket_type": ticket_type},
-            status=400 if request.method == "POST" else 200,
-            event=event,
         )
+
+
+def _edit_answer(request: HttpRequest, event, saved: bool, done: str, template: str, context: dict) -> HttpResponse:
+    """After an edit page's GET or POST: back to the Tickets tab once saved, else the form (400 with
+    its errors on a POST)."""
+    if saved:
+        messages.success(request, done)
+        return redirect("desk:event-tickets", slug=event.slug)
+    return desk_render(request, template, context, status=400 if request.method == "POST" else 200, event=event)
 
 
 @require_POST
@@ -174,13 +182,12 @@ def promo_code_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form = DeskPromoCodeForm(
             request.POST or None, event=event, initial=DeskPromoCodeForm.initial_for(promo_code), prefix="code"
         )
-        if request.method == "POST" and _save_code(request, event, form, promo_code):
-            messages.success(request, _("Code saved."))
-            return redirect("desk:event-tickets", slug=event.slug)
-        return desk_render(
+        saved = request.method == "POST" and _save_code(request, event, form, promo_code)
+        return _edit_answer(
             request,
+            event,
+            saved,
+            _("Code saved."),
             "organizer/promo_code_form.html",
             {"form": form, "promo_code": promo_code},
-            status=400 if request.method == "POST" else 200,
-            event=event,
         )

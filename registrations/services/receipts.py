@@ -91,7 +91,9 @@ def fapiao_request_save(*, registration_id: int, company_name: str, taxpayer_id:
 @transaction.atomic
 def fapiao_mark_issued(*, request_id: int, actor, now: dt.datetime | None = None) -> FapiaoRequest:
     """The organizer issued it outside (their tax software): ticked off, in the audit log. Twice is a no-op."""
-    request = FapiaoRequest.objects.select_for_update().select_related("registration__event").get(pk=request_id)
+    request = (
+        FapiaoRequest.objects.select_for_update(of=("self",)).select_related("registration__event").get(pk=request_id)
+    )
     if request.issued_at is None:
         request.issued_at = now or timezone.now()
         request.save(update_fields=["issued_at"])

@@ -18,11 +18,11 @@ def desk_client(user=None, *, language: str | None = None) -> Client:
     return client
 
 
-def desk_world() -> SimpleNamespace:
+def desk_world(*, events: bool = True, **organization) -> SimpleNamespace:
     """Two organizations; an owner, a manager and a volunteer of the first, a manager of the second;
-    one published event of each."""
+    one published event of each (unless ``events=False``). ``organization``: the first one's fields."""
     w = SimpleNamespace()
-    w.org = OrganizationFactory(slug="tea-club")
+    w.org = OrganizationFactory(**{"slug": "tea-club", **organization})
     w.org2 = OrganizationFactory(slug="chess-club")
     w.owner = UserFactory(username="owner")
     w.manager = UserFactory(username="manager")
@@ -35,8 +35,9 @@ def desk_world() -> SimpleNamespace:
         (w.other, w.org2, Membership.Role.MANAGER),
     ):
         MembershipFactory(user=user, organization=org, role=role)
-    w.event = EventFactory(organization=w.org, slug="tea-evening")
-    w.event2 = EventFactory(organization=w.org2, slug="chess-night")
+    if events:
+        w.event = EventFactory(organization=w.org, slug="tea-evening")
+        w.event2 = EventFactory(organization=w.org2, slug="chess-night")
     return w
 
 
