@@ -32,7 +32,9 @@ def test_organizer_adds_a_type_and_a_code_then_a_resident_books_a_mixed_party(br
         allow_pay_at_door=True,
         price=Decimal("120"),
     )
-    TicketTypeFactory(event=event, name={"en": "Standard", "zh-hans": "标准票", "ja": "一般"}, price=Decimal("120"))
+    standard = TicketTypeFactory(
+        event=event, name={"en": "Standard", "zh-hans": "标准票", "ja": "一般"}, price=Decimal("120")
+    )
 
     desk = browser.new_context(viewport=LAPTOP, locale="ja-JP", timezone_id="Asia/Shanghai")
     desk.set_default_timeout(10_000)
@@ -69,6 +71,7 @@ def test_organizer_adds_a_type_and_a_code_then_a_resident_books_a_mixed_party(br
         page.goto(f"{live_site}/events/dumplings/")
         page.fill("[name=name]", "王小明")
         page.fill("[name=email]", "xiaoming@example.org")
+        page.select_option("[name=ticket_type]", str(standard.pk))
         page.fill("[name=guest_0_name]", "李娜")
         page.select_option("[name=guest_0_type]", str(student.pk))
         page.fill("[name=code]", "demo10")
