@@ -228,11 +228,10 @@ def translation_date(day: dt.date) -> str:
 
 def has_content(*, organization: Organization, now: dt.datetime) -> bool:
     """Anything to tell this week (an issue with no events, notices or answers is not sent)."""
-    language = organization.default_language
     return bool(
         upcoming_events(organization=organization, now=now)
         or week_notices(organization=organization, now=now)
-        or answered_voices(organization=organization, language=language, now=now)
+        or voices_selectors.published_between(organization, now - NOTICES_SINCE, now).exists()
     )
 
 
