@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from common.cache import ResilientRedisCache
+from common.cache import UNAVAILABLE, ResilientRedisCache
 
 # While Redis is unreachable the shared cache forgets everything, which would switch every limit
 # off. Counters go to a per-process cache instead: each worker process then enforces the limits
@@ -66,11 +66,155 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-class SettingsRateThrottle(SimpleRateThrottle):
-    cache = counter_store  # what DRF's SimpleRateThrottle reads and writes
+class SettingsRateThrottle(BaseThrottle):
+    """A rate limit of ``scope`` per identity (``get_cache_key``), counted in a sliding window.
 
-    def get_rate(self):
+    Every limit of a request is decided at once, in one round trip (``rate_limits_check``): DRF
+    asks each throttle of the view in turn, the first one asks the cache for all of them and the
+    others read the answer kept on the request. A refused request counts against none of them.
+    """
+
+    scope = ""
+    cache_format = "throttle_%(scope)s_%(ident)s"
+
+    def get_rate(self) -> str | None:
         return settings.THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        decided = getattr(request, _DECIDED, None)
+        if decided is None or self.scope not in decided:
+            throttles = view.get_throttles() if view is not None else [self]
+            if not any(getattr(throttle, "scope", None) == self.scope for throttle in throttles):
+                throttles = [*throttles, self]
+            decided = rate_limits_check(request, throttles, view=view)
+            setattr(request, _DECIDED, decided)
+        self._wait = decided[self.scope]
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
+
+
+_DECIDED = "_huiguan_rate_limits"
+
+# One call decides every limit of a request. KEYS: per limit the previous and the current window's
+# counter; ARGV: per limit its size and how far into the current window we are (0..1), then the
+# counters' time to live. Allowed when every estimate (the previous window's count, weighted by the
+# part of it still inside the sliding window, plus the current one's) is under its limit; then, and
+# only then, every current counter goes up by one. Returns [allowed, prev1, cur1, prev2, cur2, ...].
+_SLIDING_WINDOW_LUA = """
+local n = #KEYS / 2
+local allowed = 1
+local counts = {}
+for i = 1, n do
+  local previous = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+  local current = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  counts[2 * i - 1] = previous
+  counts[2 * i] = current
+  if previous * (1 - tonumber(ARGV[2 * i])) + current >= tonumber(ARGV[2 * i - 1]) then allowed = 0 end
+end
+if allowed == 1 then
+  for i = 1, n do
+    redis.call('INCR', KEYS[2 * i])
+    redis.call('EXPIRE', KEYS[2 * i], tonumber(ARGV[2 * n + i]))
+  end
+end
+local answer = {allowed}
+for i = 1, 2 * n do answer[i + 1] = counts[i] end
+return answer
+"""
+_scripts: dict[int, object] = {}  # per Redis client: the registered script (EVALSHA, loaded once)
+
+
+class _Limit:
+    """One limit of one request: its counters' keys and where in its window ``now`` falls."""
+
+    def __init__(self, scope: str, key: str, rate: str, now: float):
+        self.scope = scope
+        self.limit, self.duration = SimpleRateThrottle.parse_rate(None, rate)
+        window = int(now // self.duration)
+        self.elapsed = now - window * self.duration
+        self.fraction = self.elapsed / self.duration
+        self.previous_key = f"{key}:{window - 1}"
+        self.current_key = f"{key}:{window}"
+
+    def wait(self, previous: int, current: int) -> float:
+        """Seconds until the estimate is under the limit again (the Retry-After of a refusal)."""
+        limit, duration = self.limit, self.duration
+        if current < limit:  # the previous window's weight has to fade first
+            needed = 1 - (limit - 1 - current) / previous if previous else 0.0
+            return max(needed * duration - self.elapsed, 1.0)
+        # This window is full by itself: wait for it to end and, then, for its own weight to fade.
+        later = max(0.0, 1 - (limit - 1) / current) * duration
+        return max(duration - self.elapsed + later, 1.0)
+
+
+def rate_limits_check(request, throttles: Iterable[SettingsRateThrottle], *, view=None) -> dict[str, float | None]:
+    """Decide every rate limit of a request at once: ``{scope: None (allowed) or seconds to wait}``.
+
+    On Redis this is one ``EVALSHA`` (read, decide and count atomically, whatever the number of
+    limits); on another cache, or on the per-process fallback while Redis is away, the same
+    arithmetic over ``get_many`` and ``incr``.
+    """
+    now = time.time()
+    decided: dict[str, float | None] = {}
+    limits: list[_Limit] = []
+    for throttle in throttles:
+        rate = throttle.get_rate()
+        key = throttle.get_cache_key(request, view) if rate else None
+        decided[throttle.scope] = None
+        if key is not None:
+            limits.append(_Limit(throttle.scope, key, rate, now))
+    if not limits:
+        return decided
+    counts = _counts_redis(limits)
+    if counts is None:
+        counts = _counts_cache(counter_store._current(), limits)
+    allowed, pairs = counts
+    if not allowed:
+        for limit, (previous, current) in zip(limits, pairs, strict=True):
+            if previous * (1 - limit.fraction) + current >= limit.limit:
+                decided[limit.scope] = limit.wait(previous, current)
+    return decided
+
+
+def _counts_redis(limits: list[_Limit]) -> tuple[bool, list[tuple[int, int]]] | None:
+    shared = caches["default"]
+    if not isinstance(shared, ResilientRedisCache) or shared.is_down():
+        return None
+    keys = []
+    for limit in limits:
+        keys += [shared.make_and_validate_key(limit.previous_key), shared.make_and_validate_key(limit.current_key)]
+    args = [value for limit in limits for value in (limit.limit, repr(limit.fraction))]
+    args += [int(2 * limit.duration) + 1 for limit in limits]
+    try:
+        client = shared._cache.get_client(keys[0], write=True)
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_SLIDING_WINDOW_LUA)
+        answer = script(keys=keys, args=args, client=client)
+    except UNAVAILABLE as exc:
+        shared._unavailable("rate limits", exc)
+        return None
+    numbers = [int(value) for value in answer]
+    return bool(numbers[0]), list(zip(numbers[1::2], numbers[2::2], strict=True))
+
+
+def _counts_cache(store: BaseCache, limits: list[_Limit]) -> tuple[bool, list[tuple[int, int]]]:
+    found = store.get_many([key for limit in limits for key in (limit.previous_key, limit.current_key)])
+    pairs = [(int(found.get(limit.previous_key, 0)), int(found.get(limit.current_key, 0))) for limit in limits]
+    allowed = all(p * (1 - limit.fraction) + c < limit.limit for limit, (p, c) in zip(limits, pairs, strict=True))
+    if allowed:
+        for limit in limits:
+            if not store.add(limit.current_key, 1, int(2 * limit.duration) + 1):
+                try:
+                    store.incr(limit.current_key)
+                except ValueError:  # expired between add and incr
+                    store.set(limit.current_key, 1, int(2 * limit.duration) + 1)
+    return allowed, pairs
 
 
 class RegistrationPerIPThrottle(SettingsRateThrottle):
@@ -120,10 +264,10 @@ class CheckinPerUserThrottle(SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-def throttle_waits(request: HttpRequest, throttles: Iterable[SimpleRateThrottle]) -> float | None:
-    """Ask every throttle, as DRF does (each one counts the attempt); the longest wait, or None."""
-    waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, None)]
-    return max((w or 1 for w in waits), default=None)
+def throttle_waits(request: HttpRequest, throttles: Iterable[SettingsRateThrottle]) -> float | None:
+    """The HTML forms' check of the API's limits (one round trip for all): the longest wait, or None."""
+    waits = [wait for wait in rate_limits_check(request, throttles).values() if wait is not None]
+    return max(waits, default=None)
 
 
 def too_many_requests(request: HttpRequest, wait: float) -> HttpResponse:

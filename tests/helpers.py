@@ -4,9 +4,12 @@ stub and Stripe's refund webhook. Fixtures live in conftest."""
 from __future__ import annotations
 
 import json
+import os
 import time
+import uuid
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
 from notifications.models import Notice
@@ -91,3 +94,24 @@ def axe_violations(page, *, wcag_aa_only: bool = True) -> list[dict]:
         {"id": v["id"], "impact": v.get("impact"), "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def use_live_redis_cache(settings) -> str:
+    """Point the default cache at a live Redis (the shared one, this run's own database, a fresh key
+    prefix) with the project's resilient backend; skip the test without one. Returns the prefix."""
+    import redis
+
+    db = int(os.environ.get("HUIGUAN_TEST_REDIS_DB", "14"))
+    try:
+        redis.Redis(db=db, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"cache-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "common.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:6379/{db}",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    return prefix

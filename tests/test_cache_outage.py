@@ -20,6 +20,7 @@ from organizations.models import Membership
 from registrations.models import Registration
 from tests.checkin.conftest import open_session, token_client
 from tests.factories import EventFactory, MembershipFactory, RegistrationFactory, UserFactory
+from tests.helpers import use_live_redis_cache
 from tests.notifications.conftest import free_port as closed_port  # a free port: nothing listens there
 
 
@@ -117,22 +118,7 @@ def test_revoking_a_token_still_works(cache_down, db):
 @pytest.fixture
 def live_redis_cache(settings):
     """The resilient backend on a live Redis (the shared one, this run's own database); skip without one."""
-    import os
-
-    import redis
-
-    db = int(os.environ.get("HUIGUAN_TEST_REDIS_DB", "14"))
-    try:
-        redis.Redis(db=db, socket_connect_timeout=0.5).ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "common.cache.ResilientRedisCache",
-            "LOCATION": f"redis://127.0.0.1:6379/{db}",
-            "KEY_PREFIX": f"cache-test-{uuid.uuid4().hex}",
-        }
-    }
+    use_live_redis_cache(settings)
 
 
 def test_resilient_cache_caches_when_redis_is_up(live_redis_cache):

@@ -284,3 +284,71 @@ def test_the_device_cookie_is_secure_when_session_cookies_are(client, settings, 
     settings.SESSION_COOKIE_SECURE = True
     response = client.post("/admin/login/", {"username": "mia", "password": "pw-for-tests-1"}, secure=True)
     assert response.status_code == 302 and response.cookies[DEVICE_COOKIE]["secure"]
+
+
+# --- how the limits are counted: a sliding window, every limit of a request in one call ----------
+
+
+def at(monkeypatch, seconds: float) -> None:
+    """Freeze the throttles' clock at ``seconds`` after the epoch (windows are aligned to it)."""
+    monkeypatch.setattr("common.throttling.time.time", lambda: seconds)
+
+
+def test_a_window_boundary_does_not_open_the_whole_limit_again(api_client, limits, monkeypatch, db):
+    """A fixed window would let 4 more through one second after 4 at the end of the last minute;
+    the sliding estimate still weighs the previous minute's 4 (4 × 59/60 + 0 < 4: one more only)."""
+    limits(register_ip="4/min")
+    event = EventFactory(capacity=50)
+    minute = 60 * 29_000_000
+    at(monkeypatch, minute + 50)
+    assert [register(api_client, event, f"w{i}@example.org").status_code for i in range(5)] == [201] * 4 + [429]
+    at(monkeypatch, minute + 61)
+    assert [register(api_client, event, f"n{i}@example.org").status_code for i in range(2)] == [201, 429]
+    refused = register(api_client, event, "later@example.org")
+    # Until the estimate is under 4 again: 4 × (1 − f) + 1 ≤ 3, f ≥ 1/2, i.e. 29 s from now.
+    assert int(refused["Retry-After"]) == 29
+    at(monkeypatch, minute + 60 + 31)
+    assert register(api_client, event, "after@example.org").status_code == 201
+
+
+def test_a_refused_attempt_counts_against_no_limit(api_client, limits, monkeypatch, db):
+    limits(register_ip="2/min", register_email="3/hour")
+    event = EventFactory(capacity=50)
+    at(monkeypatch, 3600 * 480_000 + 5)
+    assert [register(api_client, event, f"r{i}@example.org").status_code for i in range(2)] == [201, 201]
+    # Refused by the address's limit: the email's count does not move.
+    assert [register(api_client, event, "same@example.org").status_code for _ in range(5)] == [429] * 5
+    register(api_client, event, "same@example.org", REMOTE_ADDR="10.1.1.1")
+    register(api_client, event, "same@example.org", REMOTE_ADDR="10.1.1.2")
+    register(api_client, event, "same@example.org", REMOTE_ADDR="10.1.1.3")
+    assert register(api_client, event, "same@example.org", REMOTE_ADDR="10.1.1.4").status_code == 429
+
+
+def test_on_redis_every_limit_of_a_request_is_one_call(api_client, limits, settings, monkeypatch, db):
+    """Registration has two limits (address, email); each request asks Redis once for both, and the
+    counts are in Redis, where every process sees them."""
+    import redis
+
+    from tests.helpers import use_live_redis_cache
+
+    prefix = use_live_redis_cache(settings)
+    limits(register_ip="3/min", register_email="10/hour")
+    event = EventFactory(capacity=50)
+    sent: list[tuple] = []
+    execute = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        sent.append(args)
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    register(api_client, event, "first@example.org")  # loads the script (EVALSHA, then EVAL once)
+    sent.clear()
+    codes = [register(api_client, event, f"e{i}@example.org").status_code for i in range(3)]
+    assert codes == [201, 201, 429]
+    throttle_calls = [args for args in sent if any("throttle_" in str(arg) for arg in args)]
+    assert [args[0] for args in throttle_calls] == ["EVALSHA"] * 3
+    assert all(len([a for a in args if "throttle_" in str(a)]) == 4 for args in throttle_calls)  # 2 limits × 2 windows
+    server = redis.Redis(db=int(settings.CACHES["default"]["LOCATION"].rsplit("/", 1)[1]))
+    keys = server.keys(f"{prefix}:*throttle_register_ip*")
+    assert len(keys) == 1 and int(server.get(keys[0])) == 3
