@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -20,6 +22,50 @@ def _with_schedule(queryset: QuerySet[Event]) -> QuerySet[Event]:
         ends_at=Max("sessions__ends_at", filter=_LIVE_SESSIONS),
         session_count=Count("sessions", filter=_LIVE_SESSIONS),
     )
+
+
+# What a registration reads of its event before taking the lock: the event (without its long
+# texts), the end of its last live session, its questions and its ticket types. A rush on one event
+# asks for the same few rows thousands of times, so they are kept in the shared cache for a few
+# seconds; every change to them drops the entry (events.signals, and the few bulk writes call
+# ``registration_form_forget`` themselves), and the expiry bounds how long a copy read just before a
+# change can outlive it. What must be exact (status, capacity, seat counters, quotas) is read again
+# under the event's lock by the registration itself.
+REGISTRATION_FORM_SECONDS = 10
+_REGISTRATION_FORM_LONG_TEXTS = ("description", "summary", "search_text")
+
+
+def registration_form_key(slug: str) -> str:
+    return f"registration-form:{slug}"
+
+
+def event_for_registration(*, event_id: int | None = None, slug: str | None = None) -> Event | None:
+    """The event to register for, by id or slug, with ``last_ends_at``, questions and ticket types.
+
+    By slug (the API's rush path) it comes from the cache when a copy is there.
+    """
+    if slug is not None:
+        event = cache.get(registration_form_key(slug))
+        if event is not None:
+            return event
+    event = (
+        Event.objects.annotate(last_ends_at=Max("sessions__ends_at", filter=_LIVE_SESSIONS))
+        .defer(*_REGISTRATION_FORM_LONG_TEXTS)
+        .prefetch_related("questions", "ticket_types")
+        .filter(**({"pk": event_id} if event_id is not None else {"slug": slug}))
+        .first()
+    )
+    if event is not None and slug is not None:
+        cache.set(registration_form_key(slug), event, REGISTRATION_FORM_SECONDS)
+    return event
+
+
+def registration_form_forget(*, slug: str) -> None:
+    """Drop the cached registration form of an event now and again when the transaction commits
+    (a registration that read the old rows in between must not keep them for the whole expiry)."""
+    key = registration_form_key(slug)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def event_list(*, include_past: bool = False, now: dt.datetime | None = None) -> QuerySet[Event]:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +28,7 @@ from common.exceptions import (
     RegistrationClosed,
 )
 from common.i18n import normalize_language
+from events import selectors as event_selectors
 from events.models import Event, Question
 from notifications import outbox
 from registrations import consent
@@ -165,13 +165,7 @@ def registration_create(
         else:
             party.append(pricing.Seat(name=str(guest)))
     guests = [seat.name for seat in party[1:]]
-    lookup = {"pk": event_id} if event_id is not None else {"slug": event_slug}
-    event = (
-        Event.objects.annotate(last_ends_at=Max("sessions__ends_at", filter=~Q(sessions__status="cancelled")))
-        .prefetch_related("questions", "ticket_types")
-        .filter(**lookup)
-        .first()
-    )
+    event = event_selectors.event_for_registration(event_id=event_id, slug=event_slug)
     if event is None:
         raise NotFound(_("No such event."))
     state = registration_state(event=event, ends_at=event.last_ends_at, now=now, payments_enabled=True)
@@ -245,10 +239,10 @@ def _registration_insert(
     locked = (
         Event.objects.select_for_update()
         .filter(pk=event.pk)
-        .values("status", "capacity", "seats_held", "waitlist_count")
+        .values("slug", "status", "capacity", "seats_held", "waitlist_count")
         .first()
     )
-    if locked is None:
+    if locked is None or locked.pop("slug") != event.slug:  # deleted, or renamed since it was read
         raise NotFound(_("No such event."))
     # Re-read under the lock: an organizer may have cancelled or resized the event a moment ago.
     for field, value in locked.items():
