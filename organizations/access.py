@@ -86,7 +86,14 @@ def checkin_staff_cache_key(user_id: int) -> str:
 
 def scannable_organization_ids(*, user) -> frozenset[int]:
     """Organizations the user may scan for. Asked on every scan, so cached briefly and dropped
-    whenever one of the user's memberships changes (``forget_roles``, on every membership save)."""
+    whenever one of the user's memberships changes (``forget_roles``, on every membership save).
+
+    A scan asks twice (the permission, then the session's organization): the answer is kept on
+    the user object too, which lives for one request (the token cache hands out a fresh copy).
+    """
+    ids = getattr(user, _SCANNABLE, None)
+    if ids is not None:
+        return ids
     key = checkin_staff_cache_key(user.pk)
     ids = cache.get(key)
     if ids is None:
@@ -94,7 +101,11 @@ def scannable_organization_ids(*, user) -> frozenset[int]:
             Membership.objects.filter(user_id=user.pk, role__in=CHECKIN_ROLES).values_list("organization_id", flat=True)
         )
         cache.set(key, ids, settings.TOKEN_CACHE_SECONDS)
+    setattr(user, _SCANNABLE, ids)
     return ids
+
+
+_SCANNABLE = "_huiguan_scannable_organization_ids"
 
 
 def may_scan(*, user, organization_id: int) -> bool:

@@ -130,6 +130,18 @@ def test_scan_hot_path_query_count(volunteer_client, event, session, registratio
         assert scan(volunteer_client, code, session).json()["status"] == "ok"
 
 
+def test_scan_asks_the_cache_once_per_thing(volunteer_client, event, session, registration, monkeypatch):
+    """Token, roles and session: one cache read each (the roles are asked twice, answered once)."""
+    from django.core.cache import cache
+
+    warm = RegistrationFactory(event=event)
+    assert scan(volunteer_client, code_of(warm), session).json()["status"] == "ok"
+    keys, get = [], cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args, **kwargs: keys.append(key) or get(key, *args, **kwargs))
+    assert scan(volunteer_client, code_of(registration), session).json()["status"] == "ok"
+    assert sorted(key.split(":")[0] for key in keys) == ["auth-token", "checkin-orgs", "checkin-session"]
+
+
 def test_nonce_reused_for_another_ticket_is_409(volunteer_client, event, session, registration):
     nonce = str(uuid.uuid4())
     volunteer_client.post(
