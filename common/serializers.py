@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -109,3 +110,22 @@ class PersonNameField(serializers.CharField):
         if not cleaned and not self.allow_blank:
             self.fail("blank")
         return cleaned
+
+
+class PreparedModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose fields are built from the model once per class, not per instance.
+
+    ``ModelSerializer.get_fields`` walks the model's metadata and builds every field each time a
+    serializer is made (a third of a registration's response time). The built set depends only on
+    the class (its ``Meta`` and declared fields), so it is kept; each instance gets its own copy,
+    as DRF's declared fields are copied, because binding a field changes it. Not for a subclass
+    whose ``get_fields`` depends on the context or the instance.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        prepared = cls.__dict__.get("_prepared_fields")
+        if prepared is None:
+            prepared = super().get_fields()
+            cls._prepared_fields = prepared
+        return copy.deepcopy(prepared)

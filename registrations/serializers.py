@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from common.exceptions import InvalidInput
 from common.i18n import active_language, content_languages
-from common.serializers import PersonNameField, StrictBooleanField
+from common.serializers import PersonNameField, PreparedModelSerializer, StrictBooleanField
 from registrations import selectors
 from registrations.fapiao import fapiao_clean
 from registrations.models import Registration
@@ -175,7 +175,7 @@ class RegistrationLineSerializer(serializers.Serializer):
         return line.ticket_type.t("name", active_language()) if line.ticket_type_id else None
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(PreparedModelSerializer):
     """One registration as its attendee sees it. The links carry the manage token, the key to what
     is the attendee's alone (download, erasure, feedback, the feed email): with the context's
     ``private_links`` False (an organizer reading it) they are null."""
