@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
@@ -31,7 +32,8 @@ def idempotent(request, *, scope: str, handler: Callable[[], Response], context:
         return handler()
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(fields={"Idempotency-Key": [f"Use a non-empty key of at most {MAX_KEY_LENGTH} characters."]})
+        message = _("Use a non-empty key of at most %(n)d characters.") % {"n": MAX_KEY_LENGTH}
+        raise InvalidInput(fields={"Idempotency-Key": [message]})
     fingerprint = _fingerprint(request)
     with transaction.atomic():
         try:

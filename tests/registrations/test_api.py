@@ -152,6 +152,18 @@ def test_idempotency_key_replays_first_response(api_client, event):
     assert IdempotencyKey.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "255 characters"), ("zh-hans", "255 个字符"), ("ja", "255文字")]
+)
+def test_a_bad_idempotency_key_is_a_400_in_the_reader_language(api_client, event, language, expected):
+    response = api_client.post(
+        url(event), payload(), format="json", HTTP_IDEMPOTENCY_KEY="k" * 256, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert expected in response.json()["error"]["fields"]["Idempotency-Key"][0]
+    assert not Registration.objects.exists()
+
+
 def test_idempotency_key_replays_refusals_too(api_client, event):
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
     headers = {"HTTP_IDEMPOTENCY_KEY": "k2"}
