@@ -53,7 +53,10 @@ def build_fixture(tickets: int):
         Registration(event=event, name=f"Guest {i}", email=f"g{i}@bench.example", status="confirmed", confirmed_at=now)
         for i in range(tickets)
     )
-    made = Ticket.objects.bulk_create(Ticket(registration=r, position=0, name=r.name) for r in registrations)
+    made = Ticket.objects.bulk_create(
+        Ticket(registration=r, position=0, name=r.name, short_code=harness.short_code(i))
+        for i, r in enumerate(registrations)
+    )
     event_recount(event_id=event.pk)
     from django.db import connection
 

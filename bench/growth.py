@@ -71,7 +71,10 @@ def fill(database_url: str, size: int, fresh: int, out: Path) -> None:
             )
             for i in numbers
         )
-        tickets = Ticket.objects.bulk_create(Ticket(registration=r, position=0, name=r.name) for r in registrations)
+        tickets = Ticket.objects.bulk_create(
+            Ticket(registration=r, position=0, name=r.name, short_code=harness.short_code(i))
+            for i, r in zip(numbers, registrations, strict=True)
+        )
         RegistrationLine.objects.bulk_create(
             RegistrationLine(registration=r, ticket=t, name=r.name, unit_price=0, amount=0)
             for r, t in zip(registrations, tickets, strict=True)

@@ -106,6 +106,19 @@ def django_setup(database_url: str) -> None:
     django.setup()
 
 
+def short_code(i: int) -> str:
+    """A distinct short ticket code per fixture row (base 29 of ``i``): a bulk insert of a few
+    hundred thousand random codes would meet a duplicate now and then, and a bulk insert cannot
+    draw again as ``tickets_create`` does. Codes drawn during the run still retry on a clash."""
+    from registrations.shortcodes import ALPHABET, LENGTH
+
+    digits = []
+    for _ in range(LENGTH):
+        i, digit = divmod(i, len(ALPHABET))
+        digits.append(ALPHABET[digit])
+    return "".join(reversed(digits))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
