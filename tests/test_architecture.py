@@ -40,6 +40,7 @@ ALLOWED_LATE_IMPORTS = {
     ("organizations.apps", "organizations.auth"),
     ("privacy.apps", "privacy.admin"),
     ("checkin.apps", "checkin.signals"),
+    ("events.apps", "events.signals"),
 }
 
 
