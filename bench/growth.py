@@ -172,40 +172,39 @@ def main() -> None:
         f"{args.rounds} rounds of {args.seconds}s per endpoint and size"
     )
     results: dict[tuple[str, int], list[harness.LoadResult]] = {}
-    lua_checkin, lua_register = HERE / "checkin.lua", HERE / "registration.lua"
     for n in range(args.rounds):
         for size in args.sizes if n % 2 == 0 else args.sizes[::-1]:
             url, world = worlds[size]
             scan_args = [str(world["session"]), "2", world["token"]]
             with harness.gunicorn(url, workers=args.workers, CELERY_BROKER_URL="redis://127.0.0.1:6379/14") as base:
-                scan_url, register_url = f"{base}/api/v1/checkin/", f"{base}/api/v1/events/season/registrations/"
+                # endpoint: its URL, script, connections, then its warm-up's and its run's script arguments
+                loads = {
+                    "check-in": (
+                        f"{base}/api/v1/checkin/", HERE / "checkin.lua", args.checkin_connections,
+                        [str(workdir / f"{size}-warm.txt"), *scan_args],
+                        [str(workdir / f"{size}-{n}.txt"), *scan_args],
+                    ),
+                    "registration": (
+                        f"{base}/api/v1/events/season/registrations/", HERE / "registration.lua",
+                        args.registration_connections, [f"warm{size}r{n}"], [f"g{size}r{n}t{int(time.time())}"],
+                    ),
+                }  # fmt: skip
                 # A new gunicorn each time: imports, connections and caches warm before measuring
                 # (a warm-up scan repeated in a later round answers "already checked in", as well).
-                harness.wrk(
-                    "warm-up", scan_url, connections=8, seconds=2, script=lua_checkin,
-                    script_args=[str(workdir / f"{size}-warm.txt"), *scan_args],
-                )  # fmt: skip
-                harness.wrk(
-                    "warm-up", register_url, connections=8, seconds=2, script=lua_register,
-                    script_args=[f"warm{size}r{n}"],
-                )  # fmt: skip
-                scans = harness.wrk(
-                    f"check-in, {size:,} rows, round {n + 1}",
-                    scan_url,
-                    connections=args.checkin_connections,
-                    seconds=args.seconds,
-                    script=lua_checkin,
-                    script_args=[str(workdir / f"{size}-{n}.txt"), *scan_args],
-                )
-                registrations = harness.wrk(
-                    f"registration, {size:,} rows, round {n + 1}",
-                    register_url,
-                    connections=args.registration_connections,
-                    seconds=args.seconds,
-                    script=lua_register,
-                    script_args=[f"g{size}r{n}t{int(time.time())}"],
-                )
-            for result, endpoint in ((scans, "check-in"), (registrations, "registration")):
+                for endpoint_url, script, _, warm_args, _ in loads.values():
+                    harness.wrk("warm-up", endpoint_url, connections=8, seconds=2, script=script, script_args=warm_args)
+                measured = {
+                    endpoint: harness.wrk(
+                        f"{endpoint}, {size:,} rows, round {n + 1}",
+                        endpoint_url,
+                        connections=connections,
+                        seconds=args.seconds,
+                        script=script,
+                        script_args=run_args,
+                    )
+                    for endpoint, (endpoint_url, script, connections, _, run_args) in loads.items()
+                }
+            for endpoint, result in measured.items():
                 print(result.line())
                 if result.errors:
                     raise SystemExit(f"{result.label}: {result.errors} errors")

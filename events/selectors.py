@@ -27,10 +27,10 @@ def _with_schedule(queryset: QuerySet[Event]) -> QuerySet[Event]:
 # What a registration reads of its event before taking the lock: the event (without its long
 # texts), the end of its last live session, its questions and its ticket types. A rush on one event
 # asks for the same few rows thousands of times, so they are kept in the shared cache for a few
-# seconds; every change to them drops the entry (events.signals, and the few bulk writes call
-# ``registration_form_forget`` themselves), and the expiry bounds how long a copy read just before a
-# change can outlive it. What must be exact (status, capacity, seat counters, quotas) is read again
-# under the event's lock by the registration itself.
+# seconds; every save or delete of them drops the entry (events.signals; the few bulk writes run in
+# a transaction that also saves the event, and the drop is repeated on commit), and the expiry
+# bounds how long a copy read just before a change can outlive it. What must be exact (status,
+# capacity, seat counters, quotas) is read again under the event's lock by the registration itself.
 REGISTRATION_FORM_SECONDS = 10
 _REGISTRATION_FORM_LONG_TEXTS = ("description", "summary", "search_text")
 

@@ -84,6 +84,9 @@ def checkin_staff_cache_key(user_id: int) -> str:
     return f"checkin-orgs:{user_id}"
 
 
+_SCANNABLE = "_huiguan_scannable_organization_ids"  # the answer, kept on the request's user object
+
+
 def scannable_organization_ids(*, user) -> frozenset[int]:
     """Organizations the user may scan for. Asked on every scan, so cached briefly and dropped
     whenever one of the user's memberships changes (``forget_roles``, on every membership save).
@@ -103,9 +106,6 @@ def scannable_organization_ids(*, user) -> frozenset[int]:
         cache.set(key, ids, settings.TOKEN_CACHE_SECONDS)
     setattr(user, _SCANNABLE, ids)
     return ids
-
-
-_SCANNABLE = "_huiguan_scannable_organization_ids"
 
 
 def may_scan(*, user, organization_id: int) -> bool:
