@@ -11,7 +11,7 @@ import hashlib
 import math
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 
 from django.conf import settings
@@ -21,8 +21,10 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
+from rest_framework.exceptions import ParseError
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from common import cache_reads
 from common.cache import UNAVAILABLE, ResilientRedisCache
 
 # While Redis is unreachable the shared cache forgets everything, which would switch every limit
@@ -100,13 +102,43 @@ class SettingsRateThrottle(BaseThrottle):
 
 _DECIDED = "_huiguan_rate_limits"
 
+
+class PrefetchingRateLimits:
+    """APIView mixin for a hot path: its rate limits and the cache entries its use case will read
+    (``cache_read_keys``), in one round trip before anything else.
+
+    The limits are counted first and enforced where DRF always does (after authentication and
+    permissions: a stranger still gets 401, not 429); what was read is handed out by
+    ``common.cache_reads`` for the rest of the request. A body that does not parse gets its 400
+    after those checks, as without the mixin.
+    """
+
+    def cache_read_keys(self, request) -> list[str | None]:
+        return []
+
+    def dispatch(self, request, *args, **kwargs):
+        with cache_reads.batch():
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            keys = self.cache_read_keys(request)
+        except ParseError:
+            super().initial(request, *args, **kwargs)
+            raise
+        decided = rate_limits_check(request, self.get_throttles(), view=self, reads=keys)
+        setattr(request, _DECIDED, decided)
+        super().initial(request, *args, **kwargs)
+
+
 # One call decides every limit of a request. KEYS: per limit the previous and the current window's
-# counter; ARGV: per limit its size and how far into the current window we are (0..1), then the
-# counters' time to live. Allowed when every estimate (the previous window's count, weighted by the
-# part of it still inside the sliding window, plus the current one's) is under its limit; then, and
-# only then, every current counter goes up by one. Returns [allowed, prev1, cur1, prev2, cur2, ...].
+# counter, then the cache entries the request will read (``reads``); ARGV: the number of limits,
+# per limit its size and how far into the current window we are (0..1), then the counters' time to
+# live. Allowed when every estimate (the previous window's count, weighted by the part of it still
+# inside the sliding window, plus the current one's) is under its limit; then, and only then, every
+# current counter goes up by one. Returns [allowed, prev1, cur1, prev2, cur2, ..., read1, read2, ...].
 _SLIDING_WINDOW_LUA = """
-local n = #KEYS / 2
+local n = tonumber(table.remove(ARGV, 1))
 local allowed = 1
 local counts = {}
 for i = 1, n do
@@ -124,6 +156,10 @@ if allowed == 1 then
 end
 local answer = {allowed}
 for i = 1, 2 * n do answer[i + 1] = counts[i] end
+if #KEYS > 2 * n then
+  local values = redis.call('MGET', unpack(KEYS, 2 * n + 1))
+  for i = 1, #values do answer[2 * n + 1 + i] = values[i] end
+end
 return answer
 """
 _scripts: dict[int, object] = {}  # per Redis client: the registered script (EVALSHA, loaded once)
@@ -152,13 +188,17 @@ class _Limit:
         return max(duration - self.elapsed + later, 1.0)
 
 
-def rate_limits_check(request, throttles: Iterable[SettingsRateThrottle], *, view=None) -> dict[str, float | None]:
+def rate_limits_check(
+    request, throttles: Iterable[SettingsRateThrottle], *, view=None, reads: Sequence[str | None] = ()
+) -> dict[str, float | None]:
     """Decide every rate limit of a request at once: ``{scope: None (allowed) or seconds to wait}``.
 
     On Redis this is one ``EVALSHA`` (read, decide and count atomically, whatever the number of
     limits); on another cache, or on the per-process fallback while Redis is away, the same
-    arithmetic over ``get_many`` and ``incr``.
+    arithmetic over ``get_many`` and ``incr``. ``reads``: cache entries the request will read,
+    fetched in the same round trip into the open ``common.cache_reads`` batch.
     """
+    reads = [key for key in reads if key is not None]
     now = time.time()
     decided: dict[str, float | None] = {}
     limits: list[_Limit] = []
@@ -169,10 +209,12 @@ def rate_limits_check(request, throttles: Iterable[SettingsRateThrottle], *, vie
         if key is not None:
             limits.append(_Limit(throttle.scope, key, rate, now))
     if not limits:
+        cache_reads.prefetch(reads)
         return decided
-    counts = _counts_redis(limits)
+    counts = _counts_redis(limits, reads)
     if counts is None:
         counts = _counts_cache(counter_store._current(), limits)
+        cache_reads.prefetch(reads)
     allowed, pairs = counts
     if not allowed:
         for limit, (previous, current) in zip(limits, pairs, strict=True):
@@ -181,14 +223,15 @@ def rate_limits_check(request, throttles: Iterable[SettingsRateThrottle], *, vie
     return decided
 
 
-def _counts_redis(limits: list[_Limit]) -> tuple[bool, list[tuple[int, int]]] | None:
+def _counts_redis(limits: list[_Limit], reads: list[str]) -> tuple[bool, list[tuple[int, int]]] | None:
     shared = caches["default"]
     if not isinstance(shared, ResilientRedisCache) or shared.is_down():
         return None
     keys = []
     for limit in limits:
         keys += [shared.make_and_validate_key(limit.previous_key), shared.make_and_validate_key(limit.current_key)]
-    args = [value for limit in limits for value in (limit.limit, repr(limit.fraction))]
+    keys += [shared.make_and_validate_key(key) for key in reads]
+    args = [len(limits)] + [value for limit in limits for value in (limit.limit, repr(limit.fraction))]
     args += [int(2 * limit.duration) + 1 for limit in limits]
     try:
         client = shared._cache.get_client(keys[0], write=True)
@@ -199,7 +242,13 @@ def _counts_redis(limits: list[_Limit]) -> tuple[bool, list[tuple[int, int]]] | 
     except UNAVAILABLE as exc:
         shared._unavailable("rate limits", exc)
         return None
-    numbers = [int(value) for value in answer]
+    split = 1 + 2 * len(limits)
+    numbers = [int(value) for value in answer[:split]]
+    values = answer[split:] + [None] * (len(reads) - len(answer[split:]))  # Redis drops trailing nils
+    loads = shared._cache._serializer.loads
+    cache_reads.provide(
+        {key: None if value is None else loads(value) for key, value in zip(reads, values, strict=True)}
+    )
     return bool(numbers[0]), list(zip(numbers[1::2], numbers[2::2], strict=True))
 
 
@@ -254,11 +303,19 @@ class VoicePerEmailThrottle(RegistrationPerEmailThrottle):
 
 
 class CheckinPerUserThrottle(SettingsRateThrottle):
-    """Scans per volunteer account (token): far above a real door, low enough to stop a script."""
+    """Scans per door credential: far above a real door, low enough to stop a script.
+
+    A token (a door phone's) is counted by its digest, which is known before the login, so the
+    scan's limit is decided in the round trip that also reads the token's cache entry
+    (``PrefetchingRateLimits``); a signed-in browser is counted by its account.
+    """
 
     scope = "checkin"
 
     def get_cache_key(self, request, view):
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header:
+            return self.cache_format % {"scope": self.scope, "ident": _digest(header)}
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}

@@ -6,6 +6,10 @@ clients). A token deleted in the admin, or a user deactivated, stops working at 
 process that shares the cache (Redis in production): the signals below drop the cached entry.
 With the per-process default cache, other processes notice within TOKEN_CACHE_SECONDS. The cache
 is keyed by the key's digest, so the cache holds no usable key either.
+
+The cached user carries its scanning roles (``access.scannable_organization_ids``), so a door
+scan learns who scans and for whom in one read; a membership change drops the user's token
+entries with the roles.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 
+from common import cache_reads
 from organizations import access
 from organizations.models import KEY_PREFIX, ApiToken, Membership, token_digest
 
@@ -29,10 +34,28 @@ def _key(digest: str) -> str:
     return f"auth-token:{digest}"
 
 
+def token_cache_key(request) -> str | None:
+    """The cache entry ``CachedTokenAuthentication`` will read for this request, or None (no
+    token): a view can prefetch it with its own reads (``common.cache_reads``)."""
+    words = get_authorization_header(request).split()
+    if len(words) != 2 or words[0].lower() != CachedTokenAuthentication.keyword.lower().encode():
+        return None
+    try:
+        return _key(token_digest(words[1].decode()))
+    except UnicodeError:
+        return None
+
+
+def _forget_tokens_of(user_id: int) -> None:
+    digests = [token_digest(key) for key in Token.objects.filter(user_id=user_id).values_list("key", flat=True)]
+    digests += ApiToken.objects.filter(user_id=user_id).values_list("digest", flat=True)
+    cache.delete_many([_key(digest) for digest in digests])
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         digest = token_digest(key)
-        cached = cache.get(_key(digest))
+        cached = cache_reads.get(_key(digest))
         if cached is not None:
             return cached, None
         if key.startswith(KEY_PREFIX):  # a named token, else DRF's
@@ -46,6 +69,7 @@ class CachedTokenAuthentication(TokenAuthentication):
             user, token = named.user, named
         else:
             user, token = super().authenticate_credentials(key)
+        access.scannable_organization_ids(user=user)  # kept on the user object, so cached with it
         cache.set(_key(digest), user, settings.TOKEN_CACHE_SECONDS)
         return user, token
 
@@ -62,11 +86,10 @@ def _forget_deleted_api_token(sender, instance: ApiToken, **kwargs) -> None:
 
 @receiver(post_save, sender=get_user_model())
 def _forget_changed_user(sender, instance, **kwargs) -> None:
-    digests = [token_digest(key) for key in Token.objects.filter(user_id=instance.pk).values_list("key", flat=True)]
-    digests += ApiToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True)
-    cache.delete_many([_key(digest) for digest in digests])
+    _forget_tokens_of(instance.pk)
 
 
 @receiver([post_save, post_delete], sender=Membership)
 def _forget_checkin_roles(sender, instance: Membership, **kwargs) -> None:
     access.forget_roles(user_id=instance.user_id)
+    _forget_tokens_of(instance.user_id)  # their cached user carries the roles too

@@ -352,3 +352,42 @@ def test_on_redis_every_limit_of_a_request_is_one_call(api_client, limits, setti
     server = redis.Redis(db=int(settings.CACHES["default"]["LOCATION"].rsplit("/", 1)[1]))
     keys = server.keys(f"{prefix}:*throttle_register_ip*")
     assert len(keys) == 1 and int(server.get(keys[0])) == 3
+
+
+def test_a_scan_on_redis_is_one_call_for_its_limit_token_and_session(limits, settings, monkeypatch, db):
+    """The door's hot path: the per-token limit, the token's cache entry (user and roles) and the
+    session's, in one EVALSHA once the entries are cached; the limit still comes after the login."""
+    import redis
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from registrations.tickets import ticket_code
+    from tests.checkin.conftest import token_client
+    from tests.factories import SessionFactory
+    from tests.helpers import use_live_redis_cache
+
+    use_live_redis_cache(settings)
+    limits(checkin="3/min")
+    event = EventFactory(with_session=False)
+    session = SessionFactory(event=event, starts_at=timezone.now())
+    volunteer = MembershipFactory(organization=event.organization, role=Membership.Role.VOLUNTEER).user
+    door = token_client(volunteer)
+
+    def scan(client):
+        ticket = RegistrationFactory(event=event).tickets.get()
+        body = {"code": ticket_code(ticket_id=ticket.pk), "session": session.pk, "nonce": str(uuid.uuid4())}
+        return client.post("/api/v1/checkin/", body, format="json")
+
+    assert scan(door).status_code == 200  # fills the token and session entries, loads the script
+    sent: list[tuple] = []
+    execute = redis.Redis.execute_command
+    monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *a, **k: sent.append(a) or execute(self, *a, **k))
+    assert [scan(door).status_code for _ in range(3)] == [200, 200, 429]
+    assert [args[0] for args in sent] == ["EVALSHA"] * 3
+    assert all(
+        any("auth-token" in str(arg) for arg in args) and any("checkin-session" in str(arg) for arg in args)
+        for args in sent
+    )
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert [scan(stranger).status_code for _ in range(4)] == [401] * 4  # counted, but refused as a stranger first

@@ -130,16 +130,58 @@ def test_scan_hot_path_query_count(volunteer_client, event, session, registratio
         assert scan(volunteer_client, code, session).json()["status"] == "ok"
 
 
-def test_scan_asks_the_cache_once_per_thing(volunteer_client, event, session, registration, monkeypatch):
-    """Token, roles and session: one cache read each (the roles are asked twice, answered once)."""
+def test_scan_reads_the_cache_in_one_round_trip(volunteer_client, event, session, registration, monkeypatch):
+    """Token (with the roles it carries) and session: one ``get_many``, no other cache read."""
     from django.core.cache import cache
 
     warm = RegistrationFactory(event=event)
     assert scan(volunteer_client, code_of(warm), session).json()["status"] == "ok"
-    keys, get = [], cache.get
-    monkeypatch.setattr(cache, "get", lambda key, *args, **kwargs: keys.append(key) or get(key, *args, **kwargs))
+    trips, inside, get, get_many = [], [], cache.get, cache.get_many
+
+    def counted_get(key, *args, **kwargs):
+        if not inside:  # the per-process cache's get_many asks get() per key: one trip all the same
+            trips.append([key])
+        return get(key, *args, **kwargs)
+
+    def counted_get_many(keys, *args, **kwargs):
+        trips.append(list(keys))
+        inside.append(True)
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(cache, "get", counted_get)
+    monkeypatch.setattr(cache, "get_many", counted_get_many)
     assert scan(volunteer_client, code_of(registration), session).json()["status"] == "ok"
-    assert sorted(key.split(":")[0] for key in keys) == ["auth-token", "checkin-orgs", "checkin-session"]
+    assert [sorted(key.split(":")[0] for key in trip) for trip in trips] == [["auth-token", "checkin-session"]]
+
+
+def test_a_membership_change_reaches_the_next_scan_of_a_cached_token(organization, event, session, volunteer):
+    """The token's cache entry carries the roles: removing or adding a membership drops it."""
+    from organizations.tokens import api_token_create
+
+    _named, key = api_token_create(holder=volunteer, name="door phone", issuer=volunteer)
+    clients = [volunteer_client := token_client(volunteer), APIClient()]
+    clients[1].credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    for client in clients:
+        assert scan(client, code_of(RegistrationFactory(event=event)), session).json()["status"] == "ok"
+    Membership.objects.get(user=volunteer, organization=organization).delete()
+    for client in clients:
+        assert scan(client, code_of(RegistrationFactory(event=event)), session).status_code == 403
+    MembershipFactory(user=volunteer, organization=organization, role=Membership.Role.VOLUNTEER)
+    assert scan(volunteer_client, code_of(RegistrationFactory(event=event)), session).json()["status"] == "ok"
+
+
+def test_a_malformed_body_from_a_stranger_is_401_not_a_parse_error():
+    response = APIClient().post("/api/v1/checkin/", "{not json", content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_a_malformed_body_from_a_volunteer_is_a_parse_error(volunteer_client):
+    response = volunteer_client.post("/api/v1/checkin/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
 
 
 def test_nonce_reused_for_another_ticket_is_409(volunteer_client, event, session, registration):
