@@ -7,6 +7,7 @@ because scanners are programs and a wrong type is a bug worth hearing about.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -77,6 +78,42 @@ class ScanInputSerializer(serializers.Serializer):
     nonce = StrictUUIDField(help_text="A UUID the scanner makes once per scan; a retry sends the same one.")
     direction = serializers.ChoiceField(choices=CheckIn.Direction.choices, default=CheckIn.Direction.IN)
     device = _device_field()
+
+
+_SCAN_KEYS = frozenset(ScanInputSerializer._declared_fields)
+_DIRECTIONS = frozenset(CheckIn.Direction.values)
+_MAX_ID = 2**31 - 1  # beyond a PostgreSQL integer the serializer decides (as it does for all else)
+
+
+def _plain(text, max_length: int) -> bool:
+    """Text the StrictCharField takes as it is: a str within the length, ASCII without NUL (so
+    without the surrogates and null characters the field refuses)."""
+    return isinstance(text, str) and len(text) <= max_length and text.isascii() and "\x00" not in text
+
+
+def scan_input(data) -> dict | None:
+    """``ScanInputSerializer``'s validated data for the common well-formed scan, without building
+    the serializer (a tenth of a scan's time); None for anything else, which the serializer then
+    checks and words the errors for. Accepts a subset of what the serializer accepts, with the
+    same result (tests/checkin/test_scan_input.py compares the two)."""
+    if type(data) is not dict or not data.keys() <= _SCAN_KEYS:  # JSON only: a form's QueryDict is not
+        return None
+    code, session, nonce = data.get("code"), data.get("session"), data.get("nonce")
+    direction, device = data.get("direction", CheckIn.Direction.IN), data.get("device", "")
+    if not (_plain(code, MAX_CODE_LENGTH) and code and _plain(device, 64) and isinstance(nonce, str)):
+        return None
+    if not isinstance(direction, str) or direction not in _DIRECTIONS:
+        return None
+    if session is not None and (type(session) is not int or not 1 <= session <= _MAX_ID):
+        return None
+    try:
+        nonce = uuid.UUID(nonce)
+    except ValueError:
+        return None
+    scan = {"code": code, "nonce": nonce, "direction": direction, "device": device}
+    if "session" in data:
+        scan["session"] = session
+    return scan
 
 
 class RegistrationCheckinInputSerializer(serializers.Serializer):
