@@ -9,16 +9,18 @@ be probed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import zoneinfo
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from checkin.answers import payment_due
 from checkin.models import CheckIn
+from common import cache_reads
 from common.exceptions import NotFound
 from events.models import Event, Question, Session, TicketType
 from organizations import access
@@ -66,7 +68,7 @@ def session_for_checkin(*, user, session_id: int) -> Session | None:
     another process's copy can lag behind a change.
     """
     key = session_cache_key(session_id)
-    session = cache.get(key)
+    session = cache_reads.get(key)  # the scan prefetches it with the token
     if session is None:
         session = (
             Session.objects.select_related("event")
@@ -347,13 +349,23 @@ def _scan_sql() -> str:
 def _converted(model, names, values) -> list:
     """Apply the same database-to-Python conversions the ORM would (JSON text, decimals, datetimes)."""
     out = []
-    for name, value in zip(names, values, strict=True):
-        field = model._meta.get_field(name)
-        column = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+    for (column, converters), value in zip(_converters(model, names, connection.alias), values, strict=True):
+        for converter in converters:
             value = converter(value, column, connection)
         out.append(value)
     return out
+
+
+@functools.cache
+def _converters(model, names: tuple[str, ...], alias: str) -> list[tuple]:
+    """Per column, the converters the ORM would apply: looked up once, not on every scan."""
+    db = connections[alias]
+    columns = []
+    for name in names:
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        columns.append((column, db.ops.get_db_converters(column) + field.get_db_converters(db)))
+    return columns
 
 
 def ticket_id_by_short_code(*, code: object) -> int | None:

@@ -172,3 +172,35 @@ def test_sqlite_answers_concurrent_scans_without_locking_errors(door):
     statuses = [r["status"] for r in results]
     assert statuses[:15].count("ok") == 1 and statuses[:15].count("already_checked_in") == 14
     assert statuses[15:] == ["ok"] * 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_scan_writes_in_one_statement_what_save_would(door):
+    """The door's INSERT goes with its SET LOCAL as one simple query (one implicit transaction):
+    the row is what the ORM would have saved, and nothing is left open on the connection."""
+    from django.test.utils import CaptureQueriesContext
+    from psycopg import pq
+
+    event, session, tokens = door
+    registration = RegistrationFactory(event=event)
+    body = {"code": code_of(registration), "session": session.pk, "nonce": str(uuid.uuid4()), "device": "gate 2"}
+    with CaptureQueriesContext(connection) as queries:
+        answer = scan_over_http(tokens[0], body)
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith("SET LOCAL synchronous_commit TO OFF; INSERT INTO")
+    assert connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
+
+    row = CheckIn.objects.get(pk=answer["checkin_id"])
+    ticket = registration.tickets.get()
+    assert (row.ticket_id, row.registration_id, row.session_id) == (ticket.pk, registration.pk, session.pk)
+    assert row.entry == 1
+    assert (row.direction, row.status, row.is_duplicate, row.source) == ("in", "ok", False, "online")
+    assert (row.device, str(row.nonce), row.scanned_by.username) == ("gate 2", body["nonce"], "door0")
+    assert row.response == {**answer, "checkin_id": None}  # as save() stores it: the id comes after
+    assert row.recorded_at is not None and row.reverted_at is None
+
+    again = scan_over_http(tokens[1], {**body, "nonce": str(uuid.uuid4())})  # the index refuses the second "in"
+    assert again["status"] == "already_checked_in" and again["first_checkin_id"] == row.pk
+    assert connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
+    assert scan_over_http(tokens[0], body) == answer  # the first scan's retry: its stored answer
