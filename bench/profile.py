@@ -73,9 +73,12 @@ def record(pid: int, out: Path, *, rate: int = 250):
     finally:
         process.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
         try:
-            process.wait(timeout=60)
+            _out, errors = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+            errors = b"py-spy did not stop within 60 s"
+        if not out.exists():  # say why, rather than fail later on a missing file
+            print(f"py-spy wrote no profile: {errors.decode(errors='replace').strip()[-2000:]}", file=sys.stderr)
 
 
 def record_if(enabled: bool, pid: int, out: Path):
