@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from common.exceptions import InvalidInput
 from common.i18n import active_language, content_languages
-from common.serializers import PersonNameField, PreparedModelSerializer, StrictBooleanField
+from common.serializers import PersonNameField, PreparedModelSerializer, PreparedSerializer, StrictBooleanField
 from registrations import selectors
 from registrations.fapiao import fapiao_clean
 from registrations.models import Registration
@@ -65,7 +65,7 @@ class GuestField(serializers.Field):
         return value
 
 
-class RegistrationInputSerializer(serializers.Serializer):
+class RegistrationInputSerializer(PreparedSerializer):
     name = PersonNameField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False)
     language = serializers.ChoiceField(choices=content_languages(), required=False)
@@ -131,7 +131,7 @@ class RegistrationInputSerializer(serializers.Serializer):
         return attrs
 
 
-class TicketSerializer(serializers.Serializer):
+class TicketSerializer(PreparedSerializer):
     position = serializers.IntegerField()
     name = serializers.CharField()
     code = serializers.SerializerMethodField()
@@ -162,7 +162,7 @@ class TicketSerializer(serializers.Serializer):
         )
 
 
-class RegistrationLineSerializer(serializers.Serializer):
+class RegistrationLineSerializer(PreparedSerializer):
     position = serializers.IntegerField()
     name = serializers.CharField()
     ticket_type = serializers.IntegerField(source="ticket_type_id", allow_null=True)
