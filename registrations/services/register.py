@@ -236,12 +236,7 @@ def _registration_insert(
     *, event: Event, registration: Registration, guests: list[str], lines: list[RegistrationLine], now: dt.datetime
 ) -> Registration:
     """The locked part, kept to a few statements: lock, decide from the counters, insert, count."""
-    locked = (
-        Event.objects.select_for_update()
-        .filter(pk=event.pk)
-        .values("slug", "status", "capacity", "seats_held", "waitlist_count")
-        .first()
-    )
+    locked = seats.lock_counters(event.pk)
     if locked is None or locked.pop("slug") != event.slug:  # deleted, or renamed since it was read
         raise NotFound(_("No such event."))
     # Re-read under the lock: an organizer may have cancelled or resized the event a moment ago.

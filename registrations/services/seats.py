@@ -45,6 +45,40 @@ def lock_event(event_id: int) -> Event:
         raise NotFound(_("No such event.")) from exc
 
 
+_COUNTERS = ("slug", "status", "capacity", "seats_held", "waitlist_count")
+
+
+def lock_counters(event_id: int) -> dict | None:
+    """``SELECT … FOR UPDATE`` the event row, reading only what a seat decision needs (its slug,
+    status, capacity and counters), or None when it is gone. The registration rush's lock: the
+    statement is written once from the model, not built by the ORM on every request."""
+    require_lock_scope()
+    with connection.cursor() as cursor:
+        cursor.execute(_statements(connection)["lock"], [event_id])
+        row = cursor.fetchone()
+    return dict(zip(_COUNTERS, row, strict=True)) if row is not None else None
+
+
+def _statements(connection) -> dict[str, str]:
+    # Plain columns (no conversions between the database and Python), quoted by the backend.
+    if connection.alias not in _prepared:
+        quote, meta = connection.ops.quote_name, Event._meta
+        table, pk = quote(meta.db_table), quote(meta.pk.column)
+        held, waiting = (quote(meta.get_field(name).column) for name in ("seats_held", "waitlist_count"))
+        columns = ", ".join(quote(meta.get_field(name).column) for name in _COUNTERS)
+        lock = f"SELECT {columns} FROM {table} WHERE {pk} = %s"
+        if connection.features.has_select_for_update:
+            lock += " FOR UPDATE"
+        _prepared[connection.alias] = {
+            "lock": lock,
+            "counters": f"UPDATE {table} SET {held} = %s, {waiting} = %s WHERE {pk} = %s",
+        }
+    return _prepared[connection.alias]
+
+
+_prepared: dict[str, dict[str, str]] = {}
+
+
 def seats_taken(*, event: Event) -> int:
     """Seats held by confirmed and pending-payment registrations, read fresh from the event row."""
     return Event.objects.values_list("seats_held", flat=True).get(pk=event.pk)
@@ -72,7 +106,8 @@ def move(event: Event, registration: Registration, status: str) -> None:
 def save_counters(event: Event) -> None:
     """Write the counters ``move`` kept in step back to the (locked) event row."""
     require_lock_scope()
-    Event.objects.filter(pk=event.pk).update(seats_held=event.seats_held, waitlist_count=event.waitlist_count)
+    with connection.cursor() as cursor:  # the rush's last statement: written once (``_statements``)
+        cursor.execute(_statements(connection)["counters"], [event.seats_held, event.waitlist_count, event.pk])
 
 
 @transaction.atomic
