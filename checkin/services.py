@@ -33,6 +33,7 @@ from audit.models import AuditAction
 from checkin import answers, selectors
 from checkin.models import CheckIn
 from common.exceptions import CheckinNonceReused, CheckinNotLatest, DomainError, InvalidInput, NotFound
+from common.sql import insert_rows
 from events.models import Event, Session
 from organizations import access
 from registrations.models import Payment, Registration, Ticket
@@ -247,7 +248,7 @@ def _insert(row: CheckIn) -> bool:
     """INSERT in a savepoint; False when a unique index refused it (the caller finds out which)."""
     connection = transaction.get_connection()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _insert_relaxed(connection, row)
+        return _insert_relaxed(row)
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -258,43 +259,19 @@ def _insert(row: CheckIn) -> bool:
     return True
 
 
-def _insert_relaxed(connection, row: CheckIn) -> bool:
+def _insert_relaxed(row: CheckIn) -> bool:
     """The same INSERT and commit mode as ``atomic()`` + ``_relax_commit`` + ``save()``, in one
     round trip instead of four (BEGIN, SET LOCAL, INSERT, COMMIT).
 
     Outside a transaction the two statements go as one simple query, which PostgreSQL runs as one
     implicit transaction: SET LOCAL holds for it alone, and a refused INSERT rolls it all back.
-    The statement is built once from the model (every concrete column but the id), the values
-    per row as ``save()`` converts them. CheckIn has no save() override and nothing listens to
-    its post_save, so skipping the ORM's save skips nothing else.
+    The statement is written once from the model (``common.sql.insert_rows``).
     """
-    fields, sql = _insert_statement(connection)
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            cursor.nextset()  # past SET's result, to INSERT's RETURNING
-            row.pk = cursor.fetchone()[0]
+        insert_rows([row], before="SET LOCAL synchronous_commit TO OFF")
     except IntegrityError:
         return False
-    row._state.adding, row._state.db = False, connection.alias
     return True
-
-
-_statements: dict[str, tuple[list, str]] = {}
-
-
-def _insert_statement(connection) -> tuple[list, str]:
-    if connection.alias not in _statements:
-        quote = connection.ops.quote_name
-        fields = [field for field in CheckIn._meta.concrete_fields if not field.primary_key]
-        sql = (
-            "SET LOCAL synchronous_commit TO OFF; "
-            f"INSERT INTO {quote(CheckIn._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(CheckIn._meta.pk.column)}"
-        )
-        _statements[connection.alias] = fields, sql
-    return _statements[connection.alias]
 
 
 def _relax_commit(connection) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from common.i18n import normalize_language
+from common.sql import insert_rows
 from events.models import Session
 from notifications.models import Announcement, Notification
 from notifications.sending import send_notification
@@ -95,7 +96,7 @@ def insert(rows: list[Notification], *, known_new: bool = False) -> list[Notific
     if not rows:
         return []
     if known_new:
-        created = Notification.objects.bulk_create(rows)
+        created = insert_rows(rows)
     else:
         unique = {row.dedupe_key: row for row in rows}
         existing = set(Notification.objects.filter(dedupe_key__in=list(unique)).values_list("dedupe_key", flat=True))

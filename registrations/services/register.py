@@ -28,6 +28,7 @@ from common.exceptions import (
     RegistrationClosed,
 )
 from common.i18n import normalize_language
+from common.sql import insert_rows
 from events import selectors as event_selectors
 from events.models import Event, Question
 from notifications import outbox
@@ -259,11 +260,11 @@ def _registration_insert(
         seats.move(event, registration, Registration.Status.WAITLISTED)
         registration.waitlisted_at = now
     # A second active registration of this address fails here, on the partial unique index.
-    registration.save(force_insert=True)
+    insert_rows([registration])  # its statement written once (common.sql), as the rows below
     tickets = tickets_create(registration=registration, names=[registration.name, *guests])
     for line, ticket in zip(lines, tickets, strict=True):
         line.registration, line.ticket = registration, ticket
-    RegistrationLine.objects.bulk_create(lines)
+    insert_rows(lines)
     seats.save_counters(event)
     outbox.notify_registration_status(registration=registration)
     registration._prefetched_objects_cache = {"tickets": tickets, "lines": lines}
@@ -439,7 +440,7 @@ def tickets_create(*, registration: Registration, names: list[str]) -> list[Tick
         ]
         try:
             with transaction.atomic():
-                return Ticket.objects.bulk_create(tickets)
+                return insert_rows(tickets)
         except IntegrityError:
             codes = [ticket.short_code for ticket in tickets]
             collided = len(set(codes)) < len(codes) or Ticket.objects.filter(short_code__in=codes).exists()
