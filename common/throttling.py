@@ -244,8 +244,8 @@ def _counts_redis(limits: list[_Limit], reads: list[str]) -> tuple[bool, list[tu
         return None
     split = 1 + 2 * len(limits)
     numbers = [int(value) for value in answer[:split]]
-    values = answer[split:] + [None] * (len(reads) - len(answer[split:]))  # Redis drops trailing nils
-    loads = shared._cache._serializer.loads
+    values = answer[split:] + [None] * (len(reads) - len(answer[split:]))  # a missing reply is a miss
+    loads = shared._cache._serializer.loads  # as RedisCache.get_many decodes what MGET answers
     cache_reads.provide(
         {key: None if value is None else loads(value) for key, value in zip(reads, values, strict=True)}
     )
