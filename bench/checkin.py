@@ -131,14 +131,15 @@ def main() -> None:
         # own housekeeping): the limit and the endpoint alternate, and the ratio is the median of
         # each round's, so neither is measured only in a slow stretch.
         rounds = []
+        limit_url = f"{base}/bench/limit/checkin/"
         for n in range(args.rounds):
-            limit_url = f"{base}/bench/limit/checkin/"
             limit = closed_loop(f"limit: the check-in's SQL, raw cursor (round {n + 1})", limit_url, 2 * n)
             with profile.record_if(args.profile and n == 0, base.pid, PROFILE_OUT):
                 scans = closed_loop(f"POST /api/v1/checkin/ (round {n + 1})", scan_url, 2 * n + 1)
             rounds.append((limit, scans))
 
-        rate = args.rate or statistics.median(scans.rps for _limit, scans in rounds) / 2
+        scan_rps = statistics.median(scans.rps for _limit, scans in rounds)
+        rate = args.rate or scan_rps / 2
 
         def body(i: int) -> bytes:
             return json.dumps({"code": open_codes[i], "session": session_id, "nonce": str(uuid.uuid4())}).encode()
@@ -160,7 +161,6 @@ def main() -> None:
     print(steady.line())
     ratios = [scans.rps / limit.rps for limit, scans in rounds]
     ratio = statistics.median(ratios)
-    scan_rps = statistics.median(scans.rps for _limit, scans in rounds)
     limit_rps = statistics.median(limit.rps for limit, _scans in rounds)
     print(f"ratio check-in / bare: {scan_rps / bare.rps:.2f}; limit / bare: {limit_rps / bare.rps:.2f} (medians)")
     print(

@@ -39,12 +39,12 @@ def prefetch(keys: Iterable[str | None]) -> None:
     """Read these entries in one ``get_many`` into the open batch (None keys are skipped; outside
     a ``batch()`` block nothing is read: each ``get`` then asks the cache itself)."""
     reads = _batch.get()
-    wanted = [key for key in keys if key is not None and key not in (reads or {})]
-    if reads is None or not wanted:
+    if reads is None:
         return
-    found = cache.get_many(wanted)
-    for key in wanted:
-        reads[key] = found.get(key, _MISSING)
+    wanted = [key for key in keys if key is not None and key not in reads]
+    if wanted:
+        found = cache.get_many(wanted)
+        provide({key: found.get(key) for key in wanted})
 
 
 def provide(found: dict[str, Any]) -> None:

@@ -117,8 +117,7 @@ class PersonNameField(serializers.CharField):
 _NESTING_FIELDS = (
     serializers.BaseSerializer,
     serializers.ListField,
-    serializers.DictField,
-    serializers.HStoreField,
+    serializers.DictField,  # HStoreField too
     serializers.ManyRelatedField,
 )
 

@@ -27,7 +27,8 @@ def insert_rows(objs: Sequence[Model], *, before: str = "") -> list[Model]:
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
     listened = pre_save.has_listeners(model) or post_save.has_listeners(model)
-    if listened or not connection.features.can_return_rows_from_bulk_insert or before and connection.in_atomic_block:
+    one_statement = connection.features.can_return_rows_from_bulk_insert and not (before and connection.in_atomic_block)
+    if listened or not one_statement:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             if before:
                 cursor.execute(before)  # it holds for the INSERT's transaction, as in one round trip
